@@ -1,0 +1,67 @@
+// The shapes sgbridge writes. Kept loose on purpose (spec is a plain record): the real CRD
+// schemas in ../shared/calico-crds are the authority and the tests validate against them.
+
+export type CalicoKind =
+  | 'Tier'
+  | 'GlobalNetworkPolicy'
+  | 'NetworkPolicy'
+  | 'HostEndpoint'
+  | 'GlobalNetworkSet'
+  | 'NetworkSet';
+
+export type CalicoApi = 'crd' | 'v3';
+export const CALICO_API_VERSION: Record<CalicoApi, string> = {
+  crd: 'crd.projectcalico.org/v1',
+  v3: 'projectcalico.org/v3',
+};
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export interface CalicoObject {
+  apiVersion: string;
+  kind: CalicoKind;
+  metadata: ObjectMeta;
+  spec: Record<string, unknown>;
+}
+
+export interface EntityRule {
+  nets?: string[];
+  notNets?: string[];
+  selector?: string;
+  notSelector?: string;
+  namespaceSelector?: string;
+  ports?: (number | string)[];
+  notPorts?: (number | string)[];
+}
+
+export interface Rule {
+  action: 'Allow' | 'Deny' | 'Log' | 'Pass';
+  protocol?: string | number;
+  ipVersion?: 4 | 6;
+  icmp?: { type?: number; code?: number };
+  source?: EntityRule;
+  destination?: EntityRule;
+  metadata?: { annotations?: Record<string, string> };
+}
+
+/** Identity of an object for diffing: kind + namespace + name. */
+export function objectKey(o: { kind: string; metadata: { name: string; namespace?: string } }): string {
+  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}

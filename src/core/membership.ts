@@ -1,0 +1,105 @@
+// Pod membership (SPEC §1): the annotation alone decides a pod's sg.aws.tigera.io/* labels.
+import { allow, deny, type AdmissionRequest, type Decision, type JsonPatchOp, type KubeObject } from './admission-types.js';
+import { parseSgList, SG_LIST_EXAMPLE } from './sg-list.js';
+import { isMembershipLabel, membershipLabel, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from './vocabulary.js';
+
+export interface MembershipPolicy {
+  /** Groups of pods without the annotation. */
+  nodeGroups: string[];
+  /** Every pod is in it (absent when the inventory has none). */
+  podDefaultGroup?: string;
+  /** Trust and enforced groups: never named by users. */
+  forbiddenGroups: ReadonlySet<string>;
+  /** Groups the inventory knows; others warn, or deny when strict. */
+  knownGroups: ReadonlySet<string>;
+  strict: boolean;
+  /** What a namespace without the allow-list annotation permits. */
+  namespaceDefault: 'all' | 'none';
+}
+
+/** What the adapter knows of the pod's namespace: `off` when no cluster is reachable. */
+export type NamespaceFacts = { allowList: 'off' } | { allowList: 'on'; annotations: Record<string, string> };
+
+export type Membership = { ok: true; groups: string[]; warnings: string[] } | { ok: false; message: string };
+
+/** The groups a pod belongs to, from its annotations alone. */
+export function deriveMembership(annotations: Record<string, string> | null | undefined, policy: MembershipPolicy, ns: NamespaceFacts, namespaceName = ''): Membership {
+  const raw = annotations?.[SG_ANNOTATION];
+  let named: string[] = [];
+  if (raw !== undefined) {
+    const parsed = parseSgList(raw);
+    if (!parsed.ok) return { ok: false, message: `annotation ${SG_ANNOTATION} ${parsed.problem}; expected a JSON array of security group ids, e.g. ${SG_ANNOTATION}=${SG_LIST_EXAMPLE}` };
+    named = parsed.ids;
+  }
+  const forbidden = named.filter((g) => policy.forbiddenGroups.has(g));
+  if (forbidden.length) return { ok: false, message: `security group ${forbidden.join(', ')} is internal to the integration and cannot be named in ${SG_ANNOTATION}; use your own groups` };
+
+  const nsCheck = checkNamespace(named, ns, policy.namespaceDefault, namespaceName);
+  if (nsCheck) return { ok: false, message: nsCheck };
+
+  const unknown = named.filter((g) => !policy.knownGroups.has(g) && g !== policy.podDefaultGroup);
+  if (unknown.length && policy.strict) return { ok: false, message: `security group ${unknown.join(', ')} is not in the VPC sgbridge reads; create it in AWS first (strict mode)` };
+  const warnings = unknown.map((g) => `${SG_ANNOTATION}: ${g} is not a security group sgbridge knows; no policy enforces it until it exists in the VPC`);
+
+  const base = raw === undefined ? policy.nodeGroups : named;
+  const groups = new Set(base);
+  if (policy.podDefaultGroup) groups.add(policy.podDefaultGroup);
+  return { ok: true, groups: [...groups].sort(), warnings };
+}
+
+function checkNamespace(named: string[], ns: NamespaceFacts, dflt: 'all' | 'none', namespaceName: string): string | undefined {
+  if (ns.allowList === 'off' || named.length === 0) return undefined;
+  const value = ns.annotations[NAMESPACE_ALLOWED_ANNOTATION];
+  if (value === undefined) {
+    return dflt === 'all' ? undefined : `namespace ${namespaceName} does not allow security groups (no ${NAMESPACE_ALLOWED_ANNOTATION} annotation); ask its owner to list ${named[0]} there`;
+  }
+  const allowed = parseSgList(value, true);
+  if (!allowed.ok) return `namespace ${namespaceName} annotation ${NAMESPACE_ALLOWED_ANNOTATION} ${allowed.problem}; expected e.g. '["sg-0123456789abcdef0"]' or '["*"]'`;
+  if (allowed.wildcard) return undefined;
+  const refused = named.filter((g) => !allowed.ids.includes(g));
+  return refused.length
+    ? `security group ${refused.join(', ')} is not permitted for pods in namespace ${namespaceName} (${NAMESPACE_ALLOWED_ANNOTATION} lists ${allowed.ids.join(', ') || 'none'})`
+    : undefined;
+}
+
+/** The labels the pod must end up with: its own non-membership labels plus one per group. */
+export function desiredLabels(current: Record<string, string> | null | undefined, groups: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(current ?? {})) if (!isMembershipLabel(k)) out[k] = v;
+  for (const g of groups) out[membershipLabel(g)] = '';
+  return out;
+}
+
+/** RFC 6901 reference token. */
+export function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** A minimal RFC 6902 patch from the current labels to the desired ones. */
+export function labelPatch(current: Record<string, string> | null | undefined, desired: Record<string, string>): JsonPatchOp[] {
+  if (current === null || current === undefined) return Object.keys(desired).length ? [{ op: 'add', path: '/metadata/labels', value: desired }] : [];
+  const ops: JsonPatchOp[] = [];
+  for (const key of Object.keys(current)) if (!(key in desired)) ops.push({ op: 'remove', path: `/metadata/labels/${escapePointer(key)}` });
+  for (const [key, value] of Object.entries(desired)) {
+    if (!(key in current)) ops.push({ op: 'add', path: `/metadata/labels/${escapePointer(key)}`, value });
+    else if (current[key] !== value) ops.push({ op: 'replace', path: `/metadata/labels/${escapePointer(key)}`, value });
+  }
+  return ops;
+}
+
+function labelsOf(pod: KubeObject): Record<string, string> | null | undefined {
+  return pod.metadata?.labels;
+}
+
+/** The mutating webhook's decision for a pod (SPEC §1, points 1–9). Pure and idempotent. */
+export function decideMutation(request: AdmissionRequest, policy: MembershipPolicy, ns: NamespaceFacts): Decision {
+  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allow();
+  if (request.subResource) return allow();
+  const pod = request.object;
+  if (!pod || typeof pod !== 'object' || !pod.metadata || typeof pod.metadata !== 'object') return deny('the pod has no metadata', 400);
+  const membership = deriveMembership(pod.metadata.annotations, policy, ns, request.namespace ?? pod.metadata.namespace ?? '');
+  if (!membership.ok) return deny(membership.message);
+  const current = labelsOf(pod);
+  const patch = labelPatch(current, desiredLabels(current, membership.groups));
+  return allow({ ...(patch.length ? { patch } : {}), ...(membership.warnings.length ? { warnings: membership.warnings } : {}) });
+}
