@@ -1,0 +1,8 @@
+// One Prometheus registry per process; each adapter registers its own metrics on it.
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+export function createRegistry(withDefaults = true): Registry {
+  const registry = new Registry();
+  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'sgbridge_process_' });
+  return registry;
+}
