@@ -1,0 +1,21 @@
+// Every Kubernetes API call sgbridge makes, in one list. The Helm chart's RBAC is checked against
+// it (no rule unused, no call unallowed), and the apiserver test double refuses any request that
+// is not listed here, so a new call without its permission fails the tests.
+// Add an entry in the same commit as the code that makes the call.
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+export interface ApiPermission {
+  /** API group: '' for core. */
+  group: string;
+  resource: string;
+  verbs: Verb[];
+  /** 'namespace' = only in sgbridge's own namespace (a Role); 'cluster' = a ClusterRole. */
+  scope: 'cluster' | 'namespace';
+  /** Which code makes the call, for the reader of the RBAC. */
+  usedBy: string;
+}
+
+export const API_PERMISSIONS: ApiPermission[] = [
+  { group: '', resource: 'namespaces', verbs: ['get', 'list', 'watch'], scope: 'cluster', usedBy: 'admission: namespace allow-list cache' },
+];
