@@ -1,0 +1,19 @@
+// Rule 4 of SPEC §2: host endpoints and network sets are how IPs become members of a group, so
+// a membership label (or sgbridge's managed-by label) on one, before or after the change, is
+// sgbridge's alone. A forged label would make any address a member of any group.
+import { deny, type AdmissionRequest, type Decision } from '../admission-types.js';
+import { isMembershipLabel, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabulary.js';
+import { messages } from './messages.js';
+import { labelsOf, nameOf, type State } from './read.js';
+
+export function endpointRule(request: AdmissionRequest, kind: string, states: State[]): Decision | undefined {
+  const name = request.name ?? states.map((s) => nameOf(s.value)).find(Boolean) ?? '(unnamed)';
+  for (const state of states) {
+    const labels = labelsOf(state.value, state.where);
+    if (!labels.ok) return deny(messages.unreadable(kind, labels.problem), 400);
+    if (labels.value[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) return deny(messages.managedEndpoint(kind, name));
+    const label = Object.keys(labels.value).find(isMembershipLabel);
+    if (label) return deny(messages.membershipLabelOnEndpoint(kind, name, label));
+  }
+  return undefined;
+}

@@ -1,0 +1,56 @@
+// The validating webhook's decision (SPEC §2): a pure function of the request and a context
+// built from settings and the inventory. It never throws: malformed input is denied for the
+// kinds it guards (HTTP 400) and allowed for anything else.
+import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
+import type { ProtectionContext } from './context.js';
+import { endpointRule } from './endpoints.js';
+import { trustOf } from './identity.js';
+import { classify } from './kinds.js';
+import { messages } from './messages.js';
+import { podRule } from './pods.js';
+import { protectedPolicyRule } from './policies.js';
+import { statesOf } from './read.js';
+import { internalSelectorRule } from './selectors.js';
+import { earlyTierRule, protectedTierRule } from './tiers.js';
+
+export { protectionContextFrom, type ProtectionContext, type ProtectionOptions, type InternalGroup } from './context.js';
+export { GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER } from './identity.js';
+
+export function decideValidation(request: AdmissionRequest, ctx: ProtectionContext): Decision {
+  try {
+    return decide(request, ctx);
+  } catch (err) {
+    // Unreachable by design; a guard so that a bug can never turn into an allowed write.
+    return deny(messages.unreadable('object', `internal error (${err instanceof Error ? err.message : String(err)})`), 500);
+  }
+}
+
+function decide(request: AdmissionRequest, ctx: ProtectionContext): Decision {
+  if (request.operation === 'CONNECT') return allow();
+  const guarded = classify(request);
+  if (guarded.family === 'other') return allow();
+  if (guarded.family === 'pod' && request.operation === 'DELETE') return allow();
+  if (trustOf(request, ctx).trusted) return allow();
+  if (guarded.family === 'pod') return podRule(request, ctx);
+
+  const read = statesOf(request);
+  if (!read.ok) {
+    // A tier is identified by its name alone; deleting an unprotected one needs no object.
+    if (guarded.family === 'tier' && request.operation === 'DELETE') return protectedTierRule(request, []) ?? allow();
+    return deny(messages.unreadable(guarded.kind, read.problem), 400);
+  }
+  const { states } = read.value;
+  const nextState = states.find((s) => s.where === 'object');
+
+  switch (guarded.family) {
+    case 'tier':
+      return protectedTierRule(request, states) ?? earlyTierRule(request, states, ctx, nextState) ?? allow();
+    case 'calico-policy':
+      return protectedPolicyRule(request, guarded.kind, states) ?? internalSelectorRule(guarded.kind, nextState, request.name, ctx.internalGroups) ?? allow();
+    case 'staged-k8s-policy':
+    case 'k8s-policy':
+      return internalSelectorRule(guarded.kind, nextState, request.name, ctx.internalGroups) ?? allow();
+    case 'endpoint':
+      return endpointRule(request, guarded.kind, states) ?? allow();
+  }
+}

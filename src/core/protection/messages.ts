@@ -1,0 +1,49 @@
+// What users read after `admission webhook "…" denied the request: `. Each message says what is
+// protected and what to do instead, and stays under 256 characters (kubectl prints it on one line).
+import { LAST_PROTECTED_ORDER, MEMBERSHIP_LABEL_PREFIX, PROTECTED_TIER_NAMES, SG_ANNOTATION } from '../vocabulary.js';
+
+export const MAX_MESSAGE = 255;
+
+export function fit(message: string): string {
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 1)}…`;
+}
+
+function short(value: string, max = 63): string {
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
+const SG_IN_NAME = /sg-[0-9a-f]{8,17}/;
+
+/** "change security group sg-… in AWS" when the name says which group, else the general advice. */
+function inAws(name: string, tier: string): string {
+  const sg = SG_IN_NAME.exec(name)?.[0];
+  return sg ? `change security group ${sg} in AWS; sgbridge keeps ${tier} in step` : `change the security groups in AWS; sgbridge keeps ${tier} in step`;
+}
+
+export const messages = {
+  protectedTier: (tier: string) =>
+    fit(`tier ${tier} belongs to sgbridge (tiers ${PROTECTED_TIER_NAMES.join(', ')} mirror AWS security groups); change the security groups in AWS and sgbridge updates it`),
+
+  protectedPolicy: (kind: string, name: string, tier: string) =>
+    fit(`${kind} ${short(name)} is in tier ${tier}, which only sgbridge writes; ${inAws(name, tier)}`),
+
+  earlyTier: (tier: string, order: number) =>
+    fit(`tier ${short(tier)} at order ${order} would run before sgbridge's tiers (up to ${LAST_PROTECTED_ORDER}); give it an order above ${LAST_PROTECTED_ORDER}, or ask the sgbridge admin to add it to tierAllowList`),
+
+  membershipLabelOnEndpoint: (kind: string, name: string, label: string) =>
+    fit(`${kind} ${short(name)} carries ${short(label, 80)}: only sgbridge sets ${MEMBERSHIP_LABEL_PREFIX}* labels on ${kind}s; put the address in the security group in AWS instead, or drop the label`),
+
+  managedEndpoint: (kind: string, name: string) =>
+    fit(`${kind} ${short(name)} is managed by sgbridge and mirrors AWS; change the network interface or its security groups in AWS and sgbridge updates it`),
+
+  internalSelector: (kind: string, name: string, path: string, role: string, id: string) =>
+    fit(`${kind} ${short(name, 50)}: ${short(path, 60)} selects ${id}, sgbridge's ${role}, which policies may not reference; select your own security groups' labels instead`),
+
+  podLabels: (missing: string[], unexpected: string[]) =>
+    fit(`pod ${MEMBERSHIP_LABEL_PREFIX}* labels must match annotation ${SG_ANNOTATION} (${[missing.length ? `missing ${missing.join(', ')}` : '', unexpected.length ? `not allowed ${unexpected.join(', ')}` : ''].filter(Boolean).join('; ')}); set the annotation, not the labels`),
+
+  podAnnotation: (problem: string) => fit(problem),
+
+  unreadable: (kind: string, problem: string) =>
+    fit(`cannot check this ${kind} against sgbridge's protection rules: ${problem}; send a well-formed object`),
+};

@@ -1,0 +1,41 @@
+// Rule 2 of SPEC §2: a Calico policy (or its Staged form) belongs to a protected tier when its
+// spec.tier, its "<tier>." name prefix or its projectcalico.org/tier label says so, before or
+// after the change. Checking all three in both objects catches moves in and out of a tier and
+// renames that only change the prefix.
+import { deny, type AdmissionRequest, type Decision } from '../admission-types.js';
+import { CALICO_TIER_LABEL, PROTECTED_TIER_NAMES } from '../vocabulary.js';
+import { messages } from './messages.js';
+import { labelsOf, nameOf, specOf, type State } from './read.js';
+
+type Tiers = { ok: true; tiers: string[] } | { ok: false; problem: string };
+
+function prefixTier(name: string | undefined): string | undefined {
+  const dot = name?.indexOf('.') ?? -1;
+  return name && dot > 0 ? name.slice(0, dot) : undefined;
+}
+
+/** Every tier an object claims, by any of the three signs. */
+export function tiersOf(state: State): Tiers {
+  const spec = specOf(state.value, state.where);
+  if (!spec.ok) return { ok: false, problem: spec.problem };
+  const labels = labelsOf(state.value, state.where);
+  if (!labels.ok) return { ok: false, problem: labels.problem };
+  const tier = spec.value.tier;
+  if (tier !== undefined && tier !== null && typeof tier !== 'string') return { ok: false, problem: `${state.where}.spec.tier must be a string` };
+  const found = [tier ?? undefined, prefixTier(nameOf(state.value)), labels.value[CALICO_TIER_LABEL]];
+  return { ok: true, tiers: found.filter((t): t is string => typeof t === 'string' && t !== '') };
+}
+
+export function protectedPolicyRule(request: AdmissionRequest, kind: string, states: State[]): Decision | undefined {
+  const fromRequest = prefixTier(request.name);
+  const claimed = fromRequest ? [fromRequest] : [];
+  for (const state of states) {
+    const tiers = tiersOf(state);
+    if (!tiers.ok) return deny(messages.unreadable(kind, tiers.problem), 400);
+    claimed.push(...tiers.tiers);
+  }
+  const tier = claimed.find((t) => PROTECTED_TIER_NAMES.includes(t));
+  if (!tier) return undefined;
+  const name = request.name ?? states.map((s) => nameOf(s.value)).find(Boolean) ?? '(unnamed)';
+  return deny(messages.protectedPolicy(kind, name, tier));
+}
