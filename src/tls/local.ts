@@ -81,19 +81,27 @@ export async function ensureLocalCertificates(
   const reason = whyRemake(found, opts, now, policy);
   if (reason === undefined) return { created: false, material: found as TlsMaterial };
 
-  // Keep the CA when its key is here and it is good for a while: a caBundle already handed to
-  // the apiserver stays valid.
+  const { material } = await issueLocalCertificates(dir, { ...opts, now, policy });
+  return { created: true, material, reason };
+}
+
+/**
+ * Makes a new serving certificate in dir. The CA stays when its key is there, it matches, and it
+ * is good for a while (a caBundle already handed to the apiserver stays valid); otherwise, or with
+ * newCa, a new CA is made and its key written to ca.key.
+ */
+export async function issueLocalCertificates(
+  dir: string,
+  opts: LocalOptions & { newCa?: boolean },
+): Promise<{ material: TlsMaterial; caReused: boolean }> {
+  const now = opts.now ?? new Date();
+  const policy = opts.policy ?? DEFAULT_ROTATION;
+  const caCert = await readOptional(join(dir, FILES.ca));
   const caKey = await readOptional(join(dir, FILES.caKey));
-  let ca: KeyPairPem;
-  let writeCaKey: string | undefined;
-  if (found.ca !== undefined && caKey !== undefined && caKeyMatches(found.ca, caKey) && !expiresWithin(found.ca, policy.caRenewBeforeMs, now)) {
-    ca = { cert: splitPemCertificates(found.ca)[0]!, key: caKey };
-  } else {
-    ca = createCa({ now, days: policy.caDays });
-    writeCaKey = ca.key;
-  }
+  const reusable = !opts.newCa && caCert !== undefined && caKey !== undefined && caKeyMatches(caCert, caKey) && !expiresWithin(caCert, policy.caRenewBeforeMs, now);
+  const ca: KeyPairPem = reusable ? { cert: splitPemCertificates(caCert)[0]!, key: caKey } : createCa({ now, days: policy.caDays });
   const serving = issueServingCertificate(ca, { dns: opts.dns, ips: opts.ips, days: opts.days ?? policy.servingDays, now });
   const material: TlsMaterial = { cert: serving.cert, key: serving.key, ca: ca.cert };
-  await writeCertificateFiles(dir, material, writeCaKey);
-  return { created: true, material, reason };
+  await writeCertificateFiles(dir, material, reusable ? undefined : ca.key);
+  return { material, caReused: reusable };
 }
