@@ -17,8 +17,14 @@ export interface MembershipPolicy {
   namespaceDefault: 'all' | 'none';
 }
 
-/** What the adapter knows of the pod's namespace: `off` when no cluster is reachable. */
-export type NamespaceFacts = { allowList: 'off' } | { allowList: 'on'; annotations: Record<string, string> };
+/**
+ * What the adapter knows of the pod's namespace: `off` when no cluster is reachable; `unknown`
+ * when the cluster could not tell (the allow-list then fails closed for pods that name groups).
+ */
+export type NamespaceFacts =
+  | { allowList: 'off' }
+  | { allowList: 'on'; annotations: Record<string, string> }
+  | { allowList: 'unknown'; problem: string };
 
 export type Membership = { ok: true; groups: string[]; warnings: string[] } | { ok: false; message: string };
 
@@ -49,6 +55,9 @@ export function deriveMembership(annotations: Record<string, string> | null | un
 
 function checkNamespace(named: string[], ns: NamespaceFacts, dflt: 'all' | 'none', namespaceName: string): string | undefined {
   if (ns.allowList === 'off' || named.length === 0) return undefined;
+  if (ns.allowList === 'unknown') {
+    return `cannot check ${NAMESPACE_ALLOWED_ANNOTATION} of namespace ${namespaceName} (${ns.problem}), so pods there may not name security groups until the Kubernetes API answers; retry shortly`;
+  }
   const value = ns.annotations[NAMESPACE_ALLOWED_ANNOTATION];
   if (value === undefined) {
     return dflt === 'all' ? undefined : `namespace ${namespaceName} does not allow security groups (no ${NAMESPACE_ALLOWED_ANNOTATION} annotation); ask its owner to list ${named[0]} there`;
@@ -91,12 +100,28 @@ function labelsOf(pod: KubeObject): Record<string, string> | null | undefined {
   return pod.metadata?.labels;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+/** Only core/v1 pods carry membership; anything else sent to the pod webhook passes untouched. */
+function isPod(request: AdmissionRequest): boolean {
+  return request.resource.group === '' && request.resource.resource === 'pods';
+}
+
 /** The mutating webhook's decision for a pod (SPEC §1, points 1–9). Pure and idempotent. */
 export function decideMutation(request: AdmissionRequest, policy: MembershipPolicy, ns: NamespaceFacts): Decision {
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allow();
-  if (request.subResource) return allow();
+  if (request.subResource || !isPod(request)) return allow();
   const pod = request.object;
-  if (!pod || typeof pod !== 'object' || !pod.metadata || typeof pod.metadata !== 'object') return deny('the pod has no metadata', 400);
+  if (!isPlainObject(pod) || !isPlainObject(pod.metadata)) return deny('request.object is not a pod: it has no metadata', 400);
+  const { labels, annotations } = pod.metadata;
+  if (labels !== undefined && labels !== null && !isStringMap(labels)) return deny('request.object.metadata.labels must map strings to strings', 400);
+  if (annotations !== undefined && annotations !== null && !isStringMap(annotations)) return deny('request.object.metadata.annotations must map strings to strings', 400);
   const membership = deriveMembership(pod.metadata.annotations, policy, ns, request.namespace ?? pod.metadata.namespace ?? '');
   if (!membership.ok) return deny(membership.message);
   const current = labelsOf(pod);

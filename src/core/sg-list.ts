@@ -10,6 +10,7 @@ export type SgListResult = { ok: true; ids: string[]; wildcard: boolean } | { ok
 
 function tokens(value: string): { list: string[] } | { problem: string } {
   const trimmed = value.trim();
+  if (trimmed === '') return { problem: 'is empty' };
   if (trimmed.startsWith('[') || trimmed.startsWith('"')) {
     let parsed: unknown;
     try {

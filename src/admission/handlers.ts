@@ -1,0 +1,25 @@
+// The pod webhook's handler: core's membership decision, fed with what the adapter knows of the
+// pod's namespace. Namespace facts are looked up only for pods that name groups.
+import type { AdmissionRequest, Decision } from '../core/admission-types.js';
+import { decideMutation, type MembershipPolicy, type NamespaceFacts } from '../core/membership.js';
+import { SG_ANNOTATION } from '../core/vocabulary.js';
+import type { AdmissionHandler, HandlerContext } from './app.js';
+
+export type NamespaceFactsLookup = (namespace: string, ctx: HandlerContext) => NamespaceFacts | Promise<NamespaceFacts>;
+
+/** Without a cluster the namespace allow-list is off (SPEC §1.8 needs namespaces to read). */
+export const NO_NAMESPACE_FACTS: NamespaceFactsLookup = () => ({ allowList: 'off' });
+
+function namesGroups(request: AdmissionRequest): boolean {
+  const annotations = request.object?.metadata?.annotations;
+  return typeof annotations === 'object' && annotations !== null && typeof annotations[SG_ANNOTATION] === 'string';
+}
+
+/** `policy` is read on every request, so a refreshed inventory takes effect at once. */
+export function mutateHandler(policy: () => MembershipPolicy, namespaceFacts: NamespaceFactsLookup = NO_NAMESPACE_FACTS): AdmissionHandler {
+  return async (request, ctx): Promise<Decision> => {
+    const namespace = request.namespace ?? request.object?.metadata?.namespace ?? '';
+    const facts: NamespaceFacts = namesGroups(request) && namespace ? await namespaceFacts(namespace, ctx) : { allowList: 'off' };
+    return decideMutation(request, policy(), facts);
+  };
+}

@@ -1,0 +1,47 @@
+// Request bodies are parsed as JSON whatever their content type (the apiserver always sends JSON;
+// anything else is answered 400 by the codec). Nesting is bounded before parsing: V8 parses even
+// millions of levels, but it takes seconds on a 7 MiB body and any recursive walk over the result
+// would overflow the stack. Real AdmissionReviews are a few dozen levels deep.
+
+export const MAX_JSON_DEPTH = 1000;
+
+export class BodyError extends Error {
+  readonly statusCode = 400;
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BodyError';
+  }
+}
+
+/** True when brackets outside strings nest deeper than `max`: one linear pass, no recursion. */
+export function nestingExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
+/** Parses a body with a depth bound, then with fastify's own prototype-poisoning-safe parser. */
+export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDepth = MAX_JSON_DEPTH): (text: string) => unknown {
+  return (text) => {
+    if (text.trim() === '') throw new BodyError('body', 'body: expected an AdmissionReview JSON object, got an empty body');
+    if (nestingExceeds(text, maxDepth)) throw new BodyError('body', `body: JSON nested deeper than ${maxDepth} levels; an AdmissionReview is never that deep`);
+    try {
+      return safeParse(text);
+    } catch (err) {
+      throw new BodyError('body', `body: not valid JSON (${(err as Error).message})`);
+    }
+  };
+}
