@@ -111,7 +111,7 @@ describe('pod samples after sgbridge’s own mutating webhook', () => {
       const r = load(file);
       const mutation = decideMutation(r, ctx.membership, { allowList: 'off' });
       expect(mutation.allowed).toBe(true);
-      const object = jsonpatch.applyPatch(structuredClone(r.object), mutation.patch ?? [], true, false).newDocument;
+      const object = jsonpatch.applyPatch(structuredClone(r.object), (mutation.patch ?? []) as jsonpatch.Operation[], true, false).newDocument;
       expect(decideValidation({ ...r, object }, ctx)).toMatchObject({ allowed: true });
     });
   }
@@ -120,7 +120,7 @@ describe('pod samples after sgbridge’s own mutating webhook', () => {
     const r = load(files.find((f) => f.startsWith('043'))!);
     const ours = decideMutation(r, ctx.membership, { allowList: 'off' }).patch ?? [];
     const later = [{ op: 'add' as const, path: '/metadata/labels/sg.aws.tigera.io~1sg-98765432109876', value: '' }];
-    const object = jsonpatch.applyPatch(structuredClone(r.object), [...ours, ...later], true, false).newDocument;
+    const object = jsonpatch.applyPatch(structuredClone(r.object), [...ours, ...later] as jsonpatch.Operation[], true, false).newDocument;
     const decision = decideValidation({ ...r, object }, ctx);
     expect(decision.allowed).toBe(false);
     expect(decision.message).toContain('not allowed sg-98765432109876');
