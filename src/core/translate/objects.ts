@@ -1,0 +1,52 @@
+// Builders for the objects sgbridge writes: every one carries the managed-by label, every policy
+// its tier three ways (name prefix, spec.tier, projectcalico.org/tier label), and spec.types.
+import { CALICO_API_VERSION, type CalicoObject, type Rule } from '../calico.js';
+import { CALICO_TIER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabulary.js';
+
+const API = CALICO_API_VERSION.crd;
+
+export function managedLabels(extra: Record<string, string> = {}): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, ...extra };
+}
+
+export function tier(name: string, order: number): CalicoObject {
+  return { apiVersion: API, kind: 'Tier', metadata: { name, labels: managedLabels() }, spec: { order, defaultAction: 'Deny' } };
+}
+
+export interface PolicyParts {
+  tier: string;
+  name: string;
+  order: number;
+  selector: string;
+  namespaceSelector?: string;
+  types: ('Ingress' | 'Egress')[];
+  ingress?: Rule[];
+  egress?: Rule[];
+  annotations?: Record<string, string>;
+}
+
+export function globalPolicy(p: PolicyParts): CalicoObject {
+  const spec: Record<string, unknown> = { tier: p.tier, order: p.order, selector: p.selector };
+  if (p.namespaceSelector !== undefined) spec.namespaceSelector = p.namespaceSelector;
+  spec.types = p.types;
+  if (p.types.includes('Ingress')) spec.ingress = p.ingress ?? [];
+  if (p.types.includes('Egress')) spec.egress = p.egress ?? [];
+  return {
+    apiVersion: API,
+    kind: 'GlobalNetworkPolicy',
+    metadata: {
+      name: p.name,
+      labels: managedLabels({ [CALICO_TIER_LABEL]: p.tier }),
+      ...(p.annotations ? { annotations: p.annotations } : {}),
+    },
+    spec,
+  };
+}
+
+export function hostEndpoint(name: string, node: string, expectedIPs: string[], labels: Record<string, string>): CalicoObject {
+  return { apiVersion: API, kind: 'HostEndpoint', metadata: { name, labels: managedLabels(labels) }, spec: { node, expectedIPs } };
+}
+
+export function globalNetworkSet(name: string, nets: string[], labels: Record<string, string>): CalicoObject {
+  return { apiVersion: API, kind: 'GlobalNetworkSet', metadata: { name, labels: managedLabels(labels) }, spec: { nets } };
+}

@@ -1,0 +1,35 @@
+// Calico's limits (SPEC §3): at most 1,024 rules per policy and 256 nets per rule. Larger inputs are
+// split into more rules and more policies, never truncated.
+import type { Rule } from '../calico.js';
+
+export const MAX_RULES_PER_POLICY = 1024;
+export const MAX_NETS_PER_RULE = 256;
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface RuleSets {
+  ingress: Rule[];
+  egress: Rule[];
+}
+
+/** Splits one policy's rules into as few policies as the limit allows (always at least one). */
+export function splitRules(rules: RuleSets, max = MAX_RULES_PER_POLICY): RuleSets[] {
+  if (rules.ingress.length + rules.egress.length <= max) return [rules];
+  const parts: RuleSets[] = [];
+  let current: RuleSets = { ingress: [], egress: [] };
+  const push = (dir: keyof RuleSets, rule: Rule) => {
+    if (current.ingress.length + current.egress.length === max) {
+      parts.push(current);
+      current = { ingress: [], egress: [] };
+    }
+    current[dir].push(rule);
+  };
+  for (const r of rules.ingress) push('ingress', r);
+  for (const r of rules.egress) push('egress', r);
+  parts.push(current);
+  return parts;
+}
