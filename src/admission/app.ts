@@ -140,14 +140,24 @@ export const admissionPlugin: FastifyPluginAsync<AdmissionPluginOptions> = async
 export async function buildApp(opts: AdmissionAppOptions) {
   const material = opts.tls.current();
   const t = opts.timeouts ?? {};
+  const requestTimeout = t.request ?? 10_000;
   const app = Fastify({
-    https: { cert: material.cert, key: material.key, minVersion: 'TLSv1.2' },
+    https: {
+      cert: material.cert,
+      key: material.key,
+      minVersion: 'TLSv1.2',
+      // Node enforces requestTimeout only when given to the constructor (fastify sets it later,
+      // which is too late), and checks it every connectionsCheckingInterval (30 s by default).
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.max(250, Math.min(1000, requestTimeout / 4)),
+    },
     loggerInstance: opts.logger,
     // One line per denial and per error is logged by the routes; no per-request access log.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     // Slow-loris: the whole request must arrive within `request` ms, and an idle socket closes.
-    requestTimeout: t.request ?? 10_000,
+    requestTimeout,
     connectionTimeout: t.connection ?? 60_000,
     keepAliveTimeout: t.keepAlive ?? 65_000,
     return503OnClosing: true,

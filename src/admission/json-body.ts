@@ -41,7 +41,9 @@ export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDept
     try {
       return safeParse(text);
     } catch (err) {
-      throw new BodyError('body', `body: not valid JSON (${(err as Error).message})`);
+      const message = (err as Error).message;
+      if (/prototype|constructor/.test(message)) throw new BodyError('body', 'body: holds a forbidden "__proto__" or "constructor.prototype" key');
+      throw new BodyError('body', `body: not valid JSON (${message})`);
     }
   };
 }
