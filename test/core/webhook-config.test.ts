@@ -1,0 +1,295 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { X509Certificate } from 'node:crypto';
+import { evaluate, parse } from '@marcbachmann/cel-js';
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { readInventoryFile, EXAMPLE_INVENTORY } from '../../src/aws/inventory-file.js';
+import { decideValidation, protectionContextFrom } from '../../src/core/protection/index.js';
+import { classify } from '../../src/core/protection/kinds.js';
+import { resolveSettings, type Settings } from '../../src/core/settings.js';
+import type { AdmissionRequest } from '../../src/core/admission-types.js';
+import {
+  buildAdmissionPolicy,
+  buildMutatingWebhookConfiguration,
+  buildValidatingWebhookConfiguration,
+  buildWebhookObjects,
+  CALICO_RESOURCES,
+  webhookBaseUrl,
+  WEBHOOK_NAMES,
+  type WebhookConfigOptions,
+} from '../../src/core/webhook-config.js';
+import { createCa } from '../../src/tls/ca.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+// shared/ sits beside the checkout (as in CI).
+const SAMPLES = fileURLToPath(new URL('../../../shared/admission-samples', import.meta.url));
+const CRDS = fileURLToPath(new URL('../../../shared/calico-crds/v3.31.7/crd.projectcalico.org-v1', import.meta.url));
+const SYNCER = 'system:serviceaccount:sgbridge-system:sgbridge';
+const CALICO_APISERVER = 'system:serviceaccount:calico-apiserver:calico-apiserver';
+
+const settings: Settings = { ...resolveSettings({ flags: {}, env: {} }), breakGlassUsers: ['alice'], breakGlassGroups: ['ops:oncall'] };
+const ca = createCa();
+const caBundle = Buffer.from(ca.cert).toString('base64');
+const opts: WebhookConfigOptions = { target: { url: 'https://sgbridge.example:8443/' }, caBundle, failurePolicy: 'Ignore', settings };
+
+const samples: { file: string; request: AdmissionRequest }[] = readdirSync(SAMPLES)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((file) => ({ file, request: JSON.parse(readFileSync(join(SAMPLES, file), 'utf8')).request }));
+
+/** The apiserver's rule matching (admission v1 Rule): group, version, resource, operation, scope. */
+function ruleMatches(rule: Any, req: Any): boolean {
+  const has = (list: string[], v: string) => list.includes('*') || list.includes(v);
+  const scope = req.namespace ? 'Namespaced' : 'Cluster';
+  return (
+    has(rule.apiGroups, req.resource.group) &&
+    has(rule.apiVersions, req.resource.version) &&
+    has(rule.resources, req.resource.resource) &&
+    has(rule.operations, req.operation) &&
+    (rule.scope === '*' || rule.scope === scope)
+  );
+}
+function namespaceMatches(sel: Any, req: Any): boolean {
+  if (!sel || !req.namespace) return true; // cluster-scoped objects never skip on namespaceSelector
+  return sel.matchExpressions.every((e: Any) => (e.operator === 'NotIn' ? !e.values.includes(req.namespace) : e.values.includes(req.namespace)));
+}
+function conditionsHold(conds: Any[] | undefined, req: Any, extra: Any = {}): boolean {
+  return (conds ?? []).every((c) => evaluate(c.expression, { request: req, object: req.object, oldObject: req.oldObject, ...extra }) === true);
+}
+/** Names of the webhooks the apiserver would call for this request. */
+function routed(configs: Any[], req: Any): string[] {
+  return configs
+    .flatMap((c) => c.webhooks)
+    .filter((w: Any) => w.rules.some((r: Any) => ruleMatches(r, req)) && namespaceMatches(w.namespaceSelector, req) && conditionsHold(w.matchConditions, req))
+    .map((w: Any) => w.name);
+}
+const withUser = (req: AdmissionRequest, username: string, groups: string[] = []): Any => ({ ...req, userInfo: { username, groups } });
+
+const mwc: Any = buildMutatingWebhookConfiguration(opts);
+const vwc: Any = buildValidatingWebhookConfiguration(opts);
+
+describe('MutatingWebhookConfiguration', () => {
+  const w = mwc.webhooks[0];
+  it('sends pod CREATE and UPDATE to /mutate the way SPEC §1 and §5 need', () => {
+    expect(mwc).toMatchObject({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'sgbridge' } });
+    expect(mwc.webhooks).toHaveLength(1);
+    expect(w).toMatchObject({
+      name: WEBHOOK_NAMES.mutatePods,
+      admissionReviewVersions: ['v1'],
+      sideEffects: 'None',
+      timeoutSeconds: 3,
+      failurePolicy: 'Ignore',
+      reinvocationPolicy: 'IfNeeded',
+      clientConfig: { url: 'https://sgbridge.example:8443/mutate', caBundle },
+    });
+    expect(w.rules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }]);
+  });
+  it('caBundle decodes to the CA', () => {
+    const pem = Buffer.from(w.clientConfig.caBundle, 'base64').toString();
+    expect(new X509Certificate(pem).fingerprint256).toBe(new X509Certificate(ca.cert).fingerprint256);
+  });
+  it("excludes kube-system, sgbridge's own and Calico's namespaces by kubernetes.io/metadata.name", () => {
+    const custom = buildMutatingWebhookConfiguration({ ...opts, settings: { ...settings, namespace: 'sgb', calicoNamespaces: ['calico-x'] } }) as Any;
+    expect(custom.webhooks[0].namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'sgb', 'calico-x'] }] });
+    expect(w.namespaceSelector.matchExpressions[0].values).toEqual(['kube-system', 'sgbridge-system', 'calico-system', 'calico-apiserver', 'tigera-operator']);
+  });
+  it('takes the failure policy asked for', () => {
+    expect((buildMutatingWebhookConfiguration({ ...opts, failurePolicy: 'Fail' }) as Any).webhooks[0].failurePolicy).toBe('Fail');
+  });
+  it('routes every mutating sample to the webhook, except when the syncer asks', () => {
+    for (const { file, request } of samples.filter((s) => s.file.includes('mutate') || s.file.includes('behave'))) {
+      expect(routed([mwc], request), file).toEqual([WEBHOOK_NAMES.mutatePods]);
+      expect(routed([mwc], withUser(request, SYNCER)), file).toEqual([]);
+      expect(routed([mwc], { ...request, namespace: 'kube-system' }), file).toEqual([]);
+    }
+  });
+});
+
+describe('ValidatingWebhookConfiguration', () => {
+  const byName = (n: string): Any => vwc.webhooks.find((w: Any) => w.name === n);
+  const calico = byName(WEBHOOK_NAMES.validateCalico);
+
+  it('fails closed on Calico objects, configurable elsewhere, all on /validate with the caBundle', () => {
+    expect(calico.failurePolicy).toBe('Fail');
+    expect(byName(WEBHOOK_NAMES.validatePods).failurePolicy).toBe('Ignore');
+    expect(byName(WEBHOOK_NAMES.validateNetworkPolicies).failurePolicy).toBe('Ignore');
+    const failing = buildValidatingWebhookConfiguration({ ...opts, failurePolicy: 'Fail' }) as Any;
+    expect(failing.webhooks.every((w: Any) => w.failurePolicy === 'Fail')).toBe(true);
+    for (const w of vwc.webhooks) {
+      expect(w).toMatchObject({ sideEffects: 'None', timeoutSeconds: 3, admissionReviewVersions: ['v1'], clientConfig: { url: 'https://sgbridge.example:8443/validate', caBundle } });
+      expect(w.reinvocationPolicy).toBeUndefined();
+    }
+  });
+
+  it('covers exactly the resources SPEC §2 needs: every Calico kind in both groups, K8s NetworkPolicies, pods', () => {
+    const covered = new Set<string>();
+    for (const w of vwc.webhooks) for (const r of w.rules) for (const g of r.apiGroups) for (const res of r.resources) covered.add(`${g}/${res}:${r.operations.join(',')}`);
+    const expected = new Set([
+      ...['projectcalico.org', 'crd.projectcalico.org'].flatMap((g) => CALICO_RESOURCES.map((r) => `${g}/${r.resource}:CREATE,UPDATE,DELETE`)),
+      'networking.k8s.io/networkpolicies:CREATE,UPDATE',
+      '/pods:CREATE,UPDATE',
+    ]);
+    expect([...covered].sort()).toEqual([...expected].sort());
+    expect(CALICO_RESOURCES.map((r) => r.kind).sort()).toEqual(
+      ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'StagedGlobalNetworkPolicy', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy', 'HostEndpoint', 'GlobalNetworkSet', 'NetworkSet'].sort(),
+    );
+  });
+
+  it('every resource it sends is one the protection decision guards', () => {
+    for (const w of vwc.webhooks) {
+      for (const r of w.rules) {
+        for (const group of r.apiGroups) {
+          for (const resource of r.resources) {
+            const guarded = classify({ uid: 'x', kind: { group, version: 'v1', kind: '' }, resource: { group, version: 'v1', resource }, operation: 'CREATE' } as Any);
+            expect(guarded.family, `${group}/${resource}`).not.toBe('other');
+          }
+        }
+      }
+    }
+  });
+
+  it('scopes Calico rules as the real CRDs are scoped, with no namespaceSelector', () => {
+    expect(calico.namespaceSelector).toBeUndefined();
+    for (const file of readdirSync(CRDS)) {
+      const crd: Any = parseYaml(readFileSync(join(CRDS, file), 'utf8'));
+      const rule = calico.rules.find((r: Any) => r.resources.includes(crd.spec.names.plural));
+      expect(rule?.scope, crd.spec.names.plural).toBe(crd.spec.scope);
+    }
+  });
+
+  it('pods are validated in the same namespaces as they are mutated', () => {
+    expect(byName(WEBHOOK_NAMES.validatePods).namespaceSelector).toEqual(mwc.webhooks[0].namespaceSelector);
+    expect(byName(WEBHOOK_NAMES.validateNetworkPolicies).namespaceSelector).toBeUndefined();
+  });
+
+  it('routes each validating sample to one webhook, or none when no rule of SPEC §2 could refuse it', async () => {
+    const inventory = await readInventoryFile(EXAMPLE_INVENTORY);
+    const ctx = protectionContextFrom(settings, inventory);
+    const expectations: Record<string, string> = { Pod: WEBHOOK_NAMES.validatePods, NetworkPolicy: WEBHOOK_NAMES.validateNetworkPolicies };
+    for (const { file, request } of samples.filter((s) => s.file.includes('validate'))) {
+      const names = routed([vwc], request);
+      const group = request.kind.group;
+      if (group === 'crd.projectcalico.org') expect(names, file).toEqual([WEBHOOK_NAMES.validateCalico]);
+      else if (request.operation === 'DELETE' || request.kind.kind === 'Namespace') {
+        // Not sent: the decision would allow it anyway.
+        expect(names, file).toEqual([]);
+        expect(decideValidation(request, ctx).allowed, file).toBe(true);
+      } else expect(names, file).toEqual([expectations[request.kind.kind]]);
+    }
+  });
+
+  it('exempts the syncer everywhere, calico-apiserver on crd.projectcalico.org, controllers on DELETE, break-glass', () => {
+    const tier = samples.find((s) => s.file.startsWith('020'))!.request;
+    const tierDelete = samples.find((s) => s.file.startsWith('031'))!.request;
+    const pod = samples.find((s) => s.file.startsWith('004'))!.request;
+    expect(routed([vwc], withUser(tier, SYNCER))).toEqual([]);
+    expect(routed([vwc], withUser(pod, SYNCER))).toEqual([]);
+    expect(routed([vwc], withUser(tier, CALICO_APISERVER))).toEqual([]);
+    const v3 = { ...tier, kind: { ...tier.kind, group: 'projectcalico.org', version: 'v3' }, resource: { ...tier.resource, group: 'projectcalico.org', version: 'v3' } };
+    expect(routed([vwc], withUser(v3, CALICO_APISERVER))).toEqual([WEBHOOK_NAMES.validateCalico]);
+    expect(routed([vwc], withUser(tierDelete, 'system:serviceaccount:kube-system:generic-garbage-collector'))).toEqual([]);
+    expect(routed([vwc], withUser(tier, 'system:serviceaccount:kube-system:generic-garbage-collector'))).toEqual([WEBHOOK_NAMES.validateCalico]);
+    expect(routed([vwc], withUser(tier, 'alice'))).toEqual([]);
+    expect(routed([vwc], withUser(tier, 'bob', ['system:authenticated', 'ops:oncall']))).toEqual([]);
+    expect(routed([vwc], withUser(tier, 'bob', ['system:authenticated']))).toEqual([WEBHOOK_NAMES.validateCalico]);
+    const noGroups = { ...tier, userInfo: { username: 'bob' } };
+    expect(routed([vwc], noGroups)).toEqual([WEBHOOK_NAMES.validateCalico]);
+  });
+
+  it('leaves matchConditions out for old clusters and targets a Service with no caBundle in a cluster', () => {
+    const plain = buildValidatingWebhookConfiguration({
+      ...opts,
+      caBundle: undefined,
+      matchConditions: false,
+      target: { service: { namespace: 'sgbridge-system', name: 'sgbridge', port: 443 } },
+    }) as Any;
+    for (const w of plain.webhooks) {
+      expect(w.matchConditions).toBeUndefined();
+      expect(w.clientConfig).toEqual({ service: { namespace: 'sgbridge-system', name: 'sgbridge', port: 443, path: '/validate' } });
+    }
+  });
+
+  it('every CEL expression parses and condition names are unique per webhook', () => {
+    for (const w of [...mwc.webhooks, ...vwc.webhooks]) {
+      const names = w.matchConditions.map((c: Any) => c.name);
+      expect(new Set(names).size).toBe(names.length);
+      for (const c of w.matchConditions) expect(() => parse(c.expression)).not.toThrow();
+    }
+  });
+});
+
+describe('ValidatingAdmissionPolicy backstop', () => {
+  const [policy, binding] = buildAdmissionPolicy({ settings }) as Any[];
+
+  function verdict(req: Any): 'not-matched' | 'allowed' | 'denied' {
+    const rr = policy.spec.matchConstraints.resourceRules;
+    if (!rr.some((r: Any) => ruleMatches({ ...r, scope: '*' }, req))) return 'not-matched';
+    if (!conditionsHold(policy.spec.matchConditions, req)) return 'not-matched';
+    const variables: Record<string, unknown> = {};
+    for (const v of policy.spec.variables) variables[v.name] = evaluate(v.expression, { request: req, object: req.object, oldObject: req.oldObject, variables });
+    const ok = policy.spec.validations.every((v: Any) => evaluate(v.expression, { request: req, object: req.object, oldObject: req.oldObject, variables }) === true);
+    return ok ? 'allowed' : 'denied';
+  }
+
+  it('is bound with Deny and fails closed', () => {
+    expect(policy).toMatchObject({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', spec: { failurePolicy: 'Fail' } });
+    expect(binding).toMatchObject({ kind: 'ValidatingAdmissionPolicyBinding', spec: { policyName: policy.metadata.name, validationActions: ['Deny'] } });
+    expect(policy.spec.validations[0].message.length).toBeLessThan(256);
+  });
+
+  it('refuses edits of the three tiers and their policies by admins and users, in the samples', () => {
+    const expected: Record<string, string> = {
+      '020': 'denied', '021': 'denied', '022': 'denied', '023': 'denied', '024': 'allowed', '029': 'allowed', '030': 'allowed', '031': 'denied',
+      '033': 'denied', '034': 'denied', '035': 'denied', '036': 'denied', '037': 'allowed',
+      '025': 'not-matched', '026': 'not-matched', '028': 'not-matched', '032': 'not-matched', '038': 'not-matched', '017': 'not-matched', '004': 'not-matched',
+    };
+    for (const [prefix, want] of Object.entries(expected)) {
+      const s = samples.find((x) => x.file.startsWith(prefix))!;
+      expect(verdict(s.request), s.file).toBe(want);
+    }
+  });
+
+  it('catches every way to name the tier, before or after the change', () => {
+    const base = samples.find((s) => s.file.startsWith('029'))!.request as Any; // default tier NetworkPolicy
+    const obj = base.object;
+    const variants: [string, Any, Any][] = [
+      ['name prefix', { ...obj, metadata: { ...obj.metadata, name: 'metadata.x' } }, null],
+      ['spec.tier', { ...obj, spec: { ...obj.spec, tier: 'sg-remote' } }, null],
+      ['tier label', { ...obj, metadata: { ...obj.metadata, labels: { 'projectcalico.org/tier': 'sg-local' } } }, null],
+      ['moved out', obj, { ...obj, spec: { ...obj.spec, tier: 'sg-local' } }],
+    ];
+    for (const [what, object, oldObject] of variants) {
+      expect(verdict({ ...base, operation: oldObject ? 'UPDATE' : 'CREATE', object, oldObject }), what).toBe('denied');
+    }
+    expect(verdict({ ...base, object: { ...obj, metadata: { ...obj.metadata, name: 'default.sg-local-like' } } })).toBe('allowed');
+  });
+
+  it('lets the syncer, break-glass and calico-apiserver relays through', () => {
+    const tier = samples.find((s) => s.file.startsWith('020'))!.request;
+    expect(verdict(withUser(tier, SYNCER))).toBe('not-matched');
+    expect(verdict(withUser(tier, 'alice'))).toBe('not-matched');
+    expect(verdict(withUser(tier, 'bob', ['ops:oncall']))).toBe('not-matched');
+    expect(verdict(withUser(tier, CALICO_APISERVER))).toBe('not-matched');
+    expect(verdict(withUser(tier, 'bob'))).toBe('denied');
+  });
+});
+
+describe('buildWebhookObjects and URLs', () => {
+  it('prints the two configurations, and the policy pair when asked', () => {
+    expect(buildWebhookObjects(opts).map((o) => o.kind)).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+    expect(buildWebhookObjects({ ...opts, admissionPolicy: true }).map((o) => o.kind)).toEqual([
+      'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+    ]);
+  });
+  it('accepts https URLs the apiserver can call and explains the rest', () => {
+    expect(webhookBaseUrl('https://10.0.0.5:8443')).toBe('https://10.0.0.5:8443');
+    expect(webhookBaseUrl('https://[::1]:8443/base/')).toBe('https://[::1]:8443/base');
+    expect(() => webhookBaseUrl('http://x:1')).toThrow(/--url: expected an https:\/\/ URL/);
+    expect(() => webhookBaseUrl('https://x:1/?a=b')).toThrow(/no user, query or fragment/);
+    expect(() => webhookBaseUrl('nonsense')).toThrow(/--url: expected https:\/\/HOST:PORT/);
+  });
+});
