@@ -1,0 +1,321 @@
+// The Helm chart, rendered by the real helm binary across Kubernetes versions and values, checked
+// object by object against the code it deploys: settings, API calls, webhook rules, security.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SETTING_DEFS, envName, resolveSettings, type SettingName } from '../../src/core/settings.js';
+import { CALICO_GROUPS } from '../../src/core/protection/kinds.js';
+import { PROTECTED_TIER_NAMES } from '../../src/core/vocabulary.js';
+import { API_PERMISSIONS } from '../../src/kube/permissions.js';
+import { CHART_DIR, helm, renderChart, writeValues, type K8sObject } from '../support/helm.js';
+
+const RELEASE = 'edge';
+const NAMESPACE = 'sg-ops';
+const FULLNAME = 'edge-sgbridge';
+const VPC = 'vpc-0123456789abcdef0';
+const CALICO_RESOURCES = ['tiers', 'globalnetworkpolicies', 'networkpolicies', 'stagedglobalnetworkpolicies', 'stagednetworkpolicies', 'stagedkubernetesnetworkpolicies', 'hostendpoints', 'globalnetworksets', 'networksets'];
+
+type Obj = K8sObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function one(objs: Obj[], kind: string, name?: string): Obj {
+  const found = objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  expect(found.map((o) => o.metadata.name), `${kind} ${name ?? ''}`).toHaveLength(1);
+  return found[0]!;
+}
+
+function container(objs: Obj[]): Obj {
+  return one(objs, 'Deployment').spec.template.spec.containers[0];
+}
+
+function envOf(objs: Obj[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of container(objs).env as { name: string; value?: string }[]) if (e.value !== undefined) out[e.name] = e.value;
+  return out;
+}
+
+function keysDeep(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => keysDeep(v, found));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      found.push(k);
+      keysDeep(v, found);
+    }
+  }
+  return found;
+}
+
+function flatten(rules: { scope: string; groups: string[]; resources: string[]; verbs: string[] }[]): string[] {
+  const out = new Set<string>();
+  for (const r of rules) for (const g of r.groups) for (const res of r.resources) for (const v of r.verbs) out.add(`${r.scope} ${g || 'core'}/${res} ${v}`);
+  return [...out].sort();
+}
+
+function podWebhooks(objs: Obj[]): Obj[] {
+  const all = objs.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks as Obj[]);
+  return all.filter((w) => (w.rules as Obj[]).some((r) => r.resources.includes('pods')));
+}
+
+describe('chart source', () => {
+  it('passes helm lint --strict with default values and with hostNetwork', () => {
+    for (const extra of [[], ['-f', writeValues({ hostNetwork: { enabled: true }, config: { vpcId: VPC } })]]) {
+      const r = helm(['lint', '--strict', CHART_DIR, ...extra]);
+      expect(r.stderr + r.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(r.status).toBe(0);
+    }
+  });
+
+  it('files/permissions.json is src/kube/permissions.ts (SGBRIDGE_UPDATE_CHART=1 rewrites it)', () => {
+    const file = join(CHART_DIR, 'files/permissions.json');
+    if (process.env.SGBRIDGE_UPDATE_CHART === '1') writeFileSync(file, JSON.stringify(API_PERMISSIONS, null, 2) + '\n');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(JSON.stringify(API_PERMISSIONS)));
+  });
+
+  it('has a documented value for every setting of src/core/settings.ts, and nothing else under config', () => {
+    const text = readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8');
+    const values = parse(text) as { config: Record<string, unknown> };
+    expect(Object.keys(values.config).sort()).toEqual(Object.keys(SETTING_DEFS).sort());
+    for (const name of Object.keys(SETTING_DEFS)) expect(text, `comment above config.${name}`).toMatch(new RegExp(`# -- .+\\n  ${name}:`));
+    const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
+    expect(Object.keys(schema.properties.config.properties).sort()).toEqual(Object.keys(SETTING_DEFS).sort());
+  });
+
+  it('never templates a caBundle', () => {
+    for (const file of readdirSync(join(CHART_DIR, 'templates'))) {
+      const code = readFileSync(join(CHART_DIR, 'templates', file), 'utf8').split('\n').filter((l) => !/^\s*(#|\{\{-? ?\/\*)/.test(l));
+      expect(code.filter((l) => /caBundle\s*:/.test(l)), file).toEqual([]);
+    }
+  });
+
+  it('refuses bad values through values.schema.json', () => {
+    for (const [values, complaint] of [
+      [{ config: { vpcId: 'vpc-nothex' } }, 'config.vpcId'],
+      [{ config: { nodeGroups: ['sg-XYZ'] } }, 'config.nodeGroups'],
+      [{ config: { typo: true } }, 'typo'],
+      [{ hostNetwork: { enabled: true, port: 443 } }, 'hostNetwork.port'],
+      [{ webhooks: { failurePolicy: 'Sometimes' } }, 'webhooks.failurePolicy'],
+    ] as const) {
+      const r = helm(['template', RELEASE, CHART_DIR, '-f', writeValues(values as Record<string, unknown>)]);
+      expect(r.status, JSON.stringify(values)).not.toBe(0);
+      expect(r.stderr).toContain(complaint);
+    }
+  });
+});
+
+interface Cell {
+  kube: string;
+  hostNetwork: boolean;
+  certificates?: { tlsDns?: string[]; tlsIps?: string[]; clusterDomain?: string };
+}
+
+const CELLS: Cell[] = [];
+for (const kube of ['1.27.0', '1.30.0', '1.32.0']) for (const hostNetwork of [false, true]) CELLS.push({ kube, hostNetwork });
+CELLS.push({ kube: '1.32.0', hostNetwork: false, certificates: { tlsDns: ['sgbridge.example.internal'], tlsIps: ['10.0.0.5'] } });
+CELLS.push({ kube: '1.32.0', hostNetwork: true, certificates: { clusterDomain: 'corp.local' } });
+
+const atLeast = (v: string, min: string) => {
+  const [a, b] = v.split('.').map(Number);
+  const [c, d] = min.split('.').map(Number);
+  return a! > c! || (a === c && b! >= d!);
+};
+
+describe.each(CELLS)('helm template on Kubernetes $kube, hostNetwork $hostNetwork, certificates $certificates', (cell) => {
+  let objs: Obj[];
+  beforeAll(() => {
+    const { clusterDomain, ...certConfig } = cell.certificates ?? {};
+    objs = renderChart({
+      release: RELEASE,
+      namespace: NAMESPACE,
+      kubeVersion: cell.kube,
+      values: {
+        hostNetwork: { enabled: cell.hostNetwork, port: 10270 },
+        ...(clusterDomain ? { clusterDomain } : {}),
+        config: { vpcId: VPC, breakGlassGroups: ['sre'], ...certConfig },
+      },
+    }) as Obj[];
+  });
+
+  it('gives every setting to the container as its SGBRIDGE_* variable, and sgbridge accepts them', () => {
+    const env = envOf(objs);
+    const names = Object.keys(SETTING_DEFS) as SettingName[];
+    expect(Object.keys(env).filter((k) => k.startsWith('SGBRIDGE_')).sort()).toEqual(names.map(envName).sort());
+    const settings = resolveSettings({ env });
+    const port = cell.hostNetwork ? 10270 : 8443;
+    expect(settings).toMatchObject({ listen: '0.0.0.0', port, namespace: NAMESPACE, serviceName: FULLNAME, vpcId: VPC, aws: true, breakGlassGroups: ['sre'] });
+    expect(settings.syncerIdentity).toBe(`system:serviceaccount:${NAMESPACE}:${one(objs, 'ServiceAccount').metadata.name}`);
+    const mounts = (container(objs).volumeMounts as Obj[]).map((m) => m.mountPath);
+    expect(mounts).toContain(settings.tlsDir);
+    if (cell.certificates?.tlsDns) {
+      expect(settings.tlsDns).toEqual(cell.certificates.tlsDns);
+      expect(settings.tlsIps).toEqual(cell.certificates.tlsIps);
+    } else {
+      const domain = cell.certificates?.clusterDomain ?? 'cluster.local';
+      expect(settings.tlsDns).toEqual([FULLNAME, `${FULLNAME}.${NAMESPACE}`, `${FULLNAME}.${NAMESPACE}.svc`, `${FULLNAME}.${NAMESPACE}.svc.${domain}`]);
+    }
+  });
+
+  it('runs two non-root, read-only, capability-free replicas with a PDB, anti-affinity and a priority class', () => {
+    const deploy = one(objs, 'Deployment');
+    const pod = deploy.spec.template.spec;
+    const c = container(objs);
+    expect(deploy.spec.replicas).toBe(2);
+    expect(deploy.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(one(objs, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1, selector: { matchLabels: deploy.spec.selector.matchLabels } });
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext.capabilities.add).toBeUndefined();
+    expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(c.resources.limits.memory).toEqual(expect.any(String));
+    const anti = pod.affinity.podAntiAffinity;
+    if (cell.hostNetwork) expect(anti.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels).toEqual(deploy.spec.selector.matchLabels);
+    else expect(anti.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector.matchLabels).toEqual(deploy.spec.selector.matchLabels);
+  });
+
+  it('probes /healthz and /readyz over HTTPS and pauses before stopping without needing a shell', () => {
+    const c = container(objs);
+    expect(c.startupProbe.httpGet).toMatchObject({ scheme: 'HTTPS', path: '/healthz', port: 'https' });
+    expect(c.readinessProbe.httpGet).toMatchObject({ scheme: 'HTTPS', path: '/readyz', port: 'https' });
+    expect(c.livenessProbe.httpGet).toMatchObject({ scheme: 'HTTPS', path: '/healthz', port: 'https' });
+    const grace = one(objs, 'Deployment').spec.template.spec.terminationGracePeriodSeconds as number;
+    if (atLeast(cell.kube, '1.30')) {
+      expect(c.lifecycle.preStop).toEqual({ sleep: { seconds: 15 } });
+    } else {
+      expect(c.lifecycle.preStop.exec.command).toEqual(['node', '-e', 'setTimeout(() => {}, 15000)']);
+    }
+    expect(grace).toBeGreaterThan(15);
+    expect(c.args).toEqual(['serve']);
+  });
+
+  it('serves on the host network only when asked, on the configured port', () => {
+    const pod = one(objs, 'Deployment').spec.template.spec;
+    const port = container(objs).ports[0];
+    const service = one(objs, 'Service', FULLNAME);
+    expect(service.spec.ports[0]).toMatchObject({ port: 443, targetPort: 'https' });
+    expect(service.spec.selector).toEqual(one(objs, 'Deployment').spec.selector.matchLabels);
+    if (cell.hostNetwork) {
+      expect(pod).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
+      expect(port).toMatchObject({ name: 'https', containerPort: 10270, hostPort: 10270 });
+    } else {
+      expect(pod.hostNetwork).toBeUndefined();
+      expect(port).toMatchObject({ name: 'https', containerPort: 8443 });
+      expect(port.hostPort).toBeUndefined();
+    }
+  });
+
+  it('renders no caBundle anywhere', () => {
+    expect(keysDeep(objs)).not.toContain('caBundle');
+  });
+
+  it('reaches the webhooks through the Service, excluding kube-system and its own namespace from the pod webhooks', () => {
+    const hooks = objs.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks as Obj[]);
+    expect(hooks.length).toBeGreaterThanOrEqual(2);
+    for (const w of hooks) {
+      expect(w.clientConfig.url).toBeUndefined();
+      expect(w.clientConfig.service).toMatchObject({ name: FULLNAME, namespace: NAMESPACE, port: 443 });
+      expect(w.sideEffects).toBe('None');
+      expect(w.admissionReviewVersions).toEqual(['v1']);
+    }
+    for (const w of podWebhooks(objs)) {
+      const notIn = (w.namespaceSelector.matchExpressions as Obj[]).find((e) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn');
+      expect(notIn?.values).toEqual(expect.arrayContaining(['kube-system', NAMESPACE, 'calico-system', 'calico-apiserver', 'tigera-operator']));
+    }
+    const mutate = one(objs, 'MutatingWebhookConfiguration', FULLNAME).webhooks as Obj[];
+    expect(mutate.map((w) => w.clientConfig.service.path)).toEqual(['/mutate']);
+    expect(mutate[0]!.reinvocationPolicy).toBe('IfNeeded');
+    expect(mutate[0]!.rules[0]).toMatchObject({ apiGroups: [''], resources: ['pods'], operations: ['CREATE', 'UPDATE'] });
+  });
+
+  it('validates both Calico API groups for every guarded resource, and Kubernetes NetworkPolicies', () => {
+    const validate = one(objs, 'ValidatingWebhookConfiguration', FULLNAME).webhooks as Obj[];
+    const rules = validate.flatMap((w) => w.rules as Obj[]);
+    for (const group of CALICO_GROUPS) {
+      for (const resource of CALICO_RESOURCES) {
+        const rule = rules.find((r) => r.apiGroups.includes(group) && r.resources.includes(resource));
+        expect(rule?.operations, `${resource}.${group}`).toEqual(['CREATE', 'UPDATE', 'DELETE']);
+      }
+    }
+    expect(rules.some((r) => r.apiGroups.includes('networking.k8s.io') && r.resources.includes('networkpolicies'))).toBe(true);
+    expect(validate.every((w) => w.clientConfig.service.path === '/validate')).toBe(true);
+  });
+
+  it('uses matchConditions only where the cluster supports them (>= 1.28)', () => {
+    const hooks = objs.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks as Obj[]);
+    const withConditions = hooks.filter((w) => w.matchConditions);
+    if (atLeast(cell.kube, '1.28')) {
+      expect(withConditions.length).toBeGreaterThan(0);
+      const env = envOf(objs);
+      expect(withConditions.flatMap((w) => w.matchConditions as Obj[]).map((c) => c.expression).join(' ')).toContain(env.SGBRIDGE_SYNCER_IDENTITY);
+    } else {
+      expect(withConditions).toEqual([]);
+    }
+  });
+
+  it('adds the ValidatingAdmissionPolicy backstop only on >= 1.30', () => {
+    const policies = objs.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+    const bindings = objs.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
+    if (atLeast(cell.kube, '1.30')) {
+      expect(policies).toHaveLength(1);
+      expect(bindings[0]?.spec).toEqual({ policyName: policies[0]!.metadata.name, validationActions: ['Deny'] });
+      expect(policies[0]!.apiVersion).toBe('admissionregistration.k8s.io/v1');
+    } else {
+      expect(policies).toEqual([]);
+      expect(bindings).toEqual([]);
+    }
+  });
+
+  it('grants exactly the API calls in src/kube/permissions.ts, to its own ServiceAccount', () => {
+    const sa = one(objs, 'ServiceAccount').metadata.name;
+    const roles = objs.filter((o) => (o.kind === 'ClusterRole' || o.kind === 'Role') && o.metadata.name === FULLNAME);
+    const granted = roles.flatMap((role) =>
+      (role.rules as Obj[]).map((r) => ({ scope: role.kind === 'Role' ? 'namespace' : 'cluster', groups: r.apiGroups, resources: r.resources, verbs: r.verbs })),
+    );
+    const needed = API_PERMISSIONS.map((p) => ({ scope: p.scope, groups: [p.group], resources: [p.resource], verbs: p.verbs }));
+    expect(flatten(granted)).toEqual(flatten(needed));
+    for (const role of roles) {
+      expect(JSON.stringify(role.rules)).not.toContain('*');
+      if (role.kind === 'Role') expect(role.metadata.namespace).toBe(NAMESPACE);
+      const binding = one(objs, role.kind === 'Role' ? 'RoleBinding' : 'ClusterRoleBinding', FULLNAME);
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: role.kind, name: FULLNAME });
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa, namespace: NAMESPACE }]);
+    }
+  });
+
+  it('offers a read-only ClusterRole for the three tiers and their policies', () => {
+    const viewer = one(objs, 'ClusterRole', `${FULLNAME}-tier-viewer`);
+    for (const rule of viewer.rules as Obj[]) {
+      expect(rule.apiGroups).toEqual(['projectcalico.org']);
+      expect(rule.verbs).toEqual(['get', 'list', 'watch']);
+    }
+    const tiers = (viewer.rules as Obj[]).find((r) => r.resources.includes('tiers'));
+    expect([...tiers!.resourceNames].sort()).toEqual([...PROTECTED_TIER_NAMES].sort());
+    const policies = (viewer.rules as Obj[]).find((r) => r.resources.includes('tier.globalnetworkpolicies'));
+    expect(policies!.resources).toContain('tier.networkpolicies');
+    expect([...policies!.resourceNames].sort()).toEqual(PROTECTED_TIER_NAMES.map((t) => `${t}.*`).sort());
+  });
+});
+
+describe('chart options', () => {
+  it('puts the IRSA role on the ServiceAccount and AWS_REGION in the container', () => {
+    const arn = 'arn:aws:iam::123456789012:role/sgbridge';
+    const objs = renderChart({ values: { serviceAccount: { roleArn: arn }, awsRegion: 'eu-west-1', config: { vpcId: VPC } } }) as Obj[];
+    expect(one(objs, 'ServiceAccount').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': arn });
+    expect(container(objs).env).toContainEqual({ name: 'AWS_REGION', value: 'eu-west-1' });
+  });
+
+  it('uses a pinned image digest when given, and the appVersion tag otherwise', () => {
+    const digest = 'sha256:' + 'a'.repeat(64);
+    expect(container(renderChart({ values: { image: { digest } } }) as Obj[]).image).toMatch(new RegExp(`@${digest}$`));
+    const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+    expect(container(renderChart() as Obj[]).image).toMatch(new RegExp(`:${chart.appVersion}$`));
+  });
+
+  it('can leave out the PDB, RBAC, viewer role and VAP, and skip the preStop pause', () => {
+    const objs = renderChart({
+      kubeVersion: '1.32.0',
+      values: { podDisruptionBudget: { enabled: false }, rbac: { create: false }, tierViewer: { create: false }, validatingAdmissionPolicy: { enabled: false }, preStopSeconds: 0 },
+    }) as Obj[];
+    expect(objs.map((o) => o.kind).sort()).toEqual(['Deployment', 'MutatingWebhookConfiguration', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration']);
+    expect(container(objs).lifecycle).toBeUndefined();
+  });
+});
