@@ -1,0 +1,59 @@
+// What `explain` evaluates: the objects sgbridge renders for the inventory, the companions of
+// annotated NetworkPolicies, and the given manifests (which win over rendered objects of the same
+// kind, namespace and name, as the cluster's own copy would). Pods get the membership labels the
+// mutating webhook would give them.
+import { objectKey } from '../calico.js';
+import type { ClusterNode, Inventory } from '../inventory.js';
+import { deriveMembership, desiredLabels, type NamespaceFacts } from '../membership.js';
+import { membershipPolicyFrom } from '../membership-policy.js';
+import type { Settings } from '../settings.js';
+import { companionFor } from '../translate/companions.js';
+import { factsFromInventory, translate } from '../translate/index.js';
+import type { World } from './types.js';
+import { buildWorld, type PodAdmission } from './world.js';
+
+export interface ExplainInputs {
+  inventory: Inventory;
+  settings: Settings;
+  /** Cluster nodes; default: the inventory's recorded nodes. */
+  nodes?: ClusterNode[];
+  /** Pods, Namespaces, NetworkPolicies, Calico objects (files or the cluster). */
+  manifests: readonly unknown[];
+}
+
+interface Loose {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+}
+
+function keyOf(o: Loose): string | undefined {
+  if (!o?.kind || !o.metadata?.name) return undefined;
+  return objectKey({ kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } });
+}
+
+export function assembleWorld(inputs: ExplainInputs): World {
+  const nodes = inputs.nodes ?? factsFromInventory(inputs.inventory).nodes;
+  const rendered = translate(inputs.inventory, { nodes }, inputs.settings).objects;
+  const manifests = inputs.manifests.flatMap((m) => {
+    const o = m as Loose & { items?: unknown[] };
+    return Array.isArray(o?.items) && o.kind?.endsWith('List') ? o.items : [m];
+  }) as Loose[];
+  const companions = manifests
+    .filter((m) => m.kind === 'NetworkPolicy' && m.apiVersion?.startsWith('networking.k8s.io/'))
+    .map((np) => companionFor(np))
+    .filter((c) => c !== undefined);
+
+  const given = new Set(manifests.map(keyOf).filter(Boolean));
+  const generated = [...rendered, ...companions].filter((o) => !given.has(objectKey(o)));
+
+  const namespaces = new Map<string, Record<string, string>>();
+  for (const m of manifests) if (m.kind === 'Namespace' && m.metadata?.name) namespaces.set(m.metadata.name, m.metadata.annotations ?? {});
+  const policy = membershipPolicyFrom(inputs.settings, inputs.inventory, nodes);
+  const admitPod: PodAdmission = ({ namespace, labels, annotations }) => {
+    const ns: NamespaceFacts = namespaces.has(namespace) ? { allowList: 'on', annotations: namespaces.get(namespace)! } : { allowList: 'off' };
+    const membership = deriveMembership(annotations, policy, ns, namespace);
+    return membership.ok ? { labels: desiredLabels(labels, membership.groups) } : { error: membership.message };
+  };
+  return buildWorld([...generated, ...manifests], { admitPod });
+}
