@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { SETTING_DEFS, envName, resolveSettings, type SettingName } from '../../src/core/settings.js';
 import { CALICO_GROUPS } from '../../src/core/protection/kinds.js';
 import { PROTECTED_TIER_NAMES } from '../../src/core/vocabulary.js';
+import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/webhook-config.js';
 import { API_PERMISSIONS } from '../../src/kube/permissions.js';
 import { CHART_DIR, helm, renderChart, writeValues, type K8sObject } from '../support/helm.js';
 
@@ -207,48 +208,37 @@ describe.each(CELLS)('helm template on Kubernetes $kube, hostNetwork $hostNetwor
     expect(keysDeep(objs)).not.toContain('caBundle');
   });
 
-  it('reaches the webhooks through the Service, excluding kube-system and its own namespace from the pod webhooks', () => {
-    const hooks = objs.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks as Obj[]);
-    expect(hooks.length).toBeGreaterThanOrEqual(2);
-    for (const w of hooks) {
-      expect(w.clientConfig.url).toBeUndefined();
-      expect(w.clientConfig.service).toMatchObject({ name: FULLNAME, namespace: NAMESPACE, port: 443 });
-      expect(w.sideEffects).toBe('None');
-      expect(w.admissionReviewVersions).toEqual(['v1']);
-    }
+  it('renders the webhook configurations exactly as src/core/webhook-config.ts builds them, through the Service', () => {
+    const settings = resolveSettings({ env: envOf(objs) });
+    const opts = {
+      target: { service: { namespace: NAMESPACE, name: FULLNAME, port: 443 } },
+      failurePolicy: 'Ignore' as const,
+      matchConditions: atLeast(cell.kube, '1.28'),
+      settings,
+    };
+    const mutating = one(objs, 'MutatingWebhookConfiguration', settings.serviceName);
+    const validating = one(objs, 'ValidatingWebhookConfiguration', settings.serviceName);
+    expect(mutating.webhooks).toEqual(buildMutatingWebhookConfiguration(opts).webhooks);
+    expect(validating.webhooks).toEqual(buildValidatingWebhookConfiguration(opts).webhooks);
+    expect(mutating.metadata.labels['app.kubernetes.io/name']).toBe('sgbridge');
+    expect(validating.metadata.labels['app.kubernetes.io/name']).toBe('sgbridge');
+  });
+
+  it('excludes kube-system and its own namespace from the pod webhooks, and covers both Calico API groups', () => {
     for (const w of podWebhooks(objs)) {
       const notIn = (w.namespaceSelector.matchExpressions as Obj[]).find((e) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn');
       expect(notIn?.values).toEqual(expect.arrayContaining(['kube-system', NAMESPACE, 'calico-system', 'calico-apiserver', 'tigera-operator']));
     }
-    const mutate = one(objs, 'MutatingWebhookConfiguration', FULLNAME).webhooks as Obj[];
-    expect(mutate.map((w) => w.clientConfig.service.path)).toEqual(['/mutate']);
-    expect(mutate[0]!.reinvocationPolicy).toBe('IfNeeded');
-    expect(mutate[0]!.rules[0]).toMatchObject({ apiGroups: [''], resources: ['pods'], operations: ['CREATE', 'UPDATE'] });
-  });
-
-  it('validates both Calico API groups for every guarded resource, and Kubernetes NetworkPolicies', () => {
-    const validate = one(objs, 'ValidatingWebhookConfiguration', FULLNAME).webhooks as Obj[];
-    const rules = validate.flatMap((w) => w.rules as Obj[]);
+    const rules = (one(objs, 'ValidatingWebhookConfiguration', FULLNAME).webhooks as Obj[]).flatMap((w) => w.rules as Obj[]);
     for (const group of CALICO_GROUPS) {
       for (const resource of CALICO_RESOURCES) {
         const rule = rules.find((r) => r.apiGroups.includes(group) && r.resources.includes(resource));
         expect(rule?.operations, `${resource}.${group}`).toEqual(['CREATE', 'UPDATE', 'DELETE']);
       }
     }
-    expect(rules.some((r) => r.apiGroups.includes('networking.k8s.io') && r.resources.includes('networkpolicies'))).toBe(true);
-    expect(validate.every((w) => w.clientConfig.service.path === '/validate')).toBe(true);
-  });
-
-  it('uses matchConditions only where the cluster supports them (>= 1.28)', () => {
     const hooks = objs.filter((o) => o.kind.endsWith('WebhookConfiguration')).flatMap((o) => o.webhooks as Obj[]);
-    const withConditions = hooks.filter((w) => w.matchConditions);
-    if (atLeast(cell.kube, '1.28')) {
-      expect(withConditions.length).toBeGreaterThan(0);
-      const env = envOf(objs);
-      expect(withConditions.flatMap((w) => w.matchConditions as Obj[]).map((c) => c.expression).join(' ')).toContain(env.SGBRIDGE_SYNCER_IDENTITY);
-    } else {
-      expect(withConditions).toEqual([]);
-    }
+    expect(hooks.every((w) => w.clientConfig.url === undefined && w.clientConfig.service.name === FULLNAME)).toBe(true);
+    expect(hooks.some((w) => w.matchConditions !== undefined)).toBe(atLeast(cell.kube, '1.28'));
   });
 
   it('adds the ValidatingAdmissionPolicy backstop only on >= 1.30', () => {
