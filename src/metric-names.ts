@@ -1,0 +1,39 @@
+// Every metric the dashboard and alerts may use (cross-team interface): sgbridge's own, with their
+// type and labels, plus the kube-apiserver metric that counts fail-open webhook calls. Exporters
+// register exactly these names; test/monitoring checks charts/monitoring against this list.
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec {
+  type: MetricType;
+  labels: readonly string[];
+  help: string;
+}
+
+export const SGBRIDGE_METRICS = {
+  sgbridge_admission_requests_total: { type: 'counter', labels: ['webhook', 'operation', 'outcome'], help: 'admission requests by webhook (mutate|validate), operation and outcome (allowed|patched|denied|invalid|error)' },
+  sgbridge_admission_duration_seconds: { type: 'histogram', labels: ['webhook'], help: 'time to answer an admission request (buckets 1 ms … 10 s)' },
+  sgbridge_certificate_expiry_timestamp_seconds: { type: 'gauge', labels: ['certificate'], help: 'expiry of the serving certificate and the CA (certificate=serving|ca), Unix seconds' },
+  sgbridge_sync_round_duration_seconds: { type: 'histogram', labels: [], help: 'duration of one sync round' },
+  sgbridge_sync_rounds_total: { type: 'counter', labels: ['result'], help: 'sync rounds by result (success|failed|held)' },
+  sgbridge_sync_last_success_timestamp_seconds: { type: 'gauge', labels: [], help: 'end of the last successful sync round, Unix seconds' },
+  sgbridge_sync_objects: { type: 'gauge', labels: ['kind'], help: 'objects sgbridge manages, by kind' },
+  sgbridge_sync_writes_total: { type: 'counter', labels: ['verb'], help: 'writes to the cluster (apply|delete|patch)' },
+  sgbridge_sync_held_deletions: { type: 'gauge', labels: [], help: 'deletions held back by the delete threshold' },
+  sgbridge_sync_read_errors_total: { type: 'counter', labels: ['call'], help: 'failed reads (EC2 or cluster), by call' },
+  sgbridge_sync_interval_seconds: { type: 'gauge', labels: [], help: 'current resync interval (stretched when EC2 throttles)' },
+  sgbridge_leader: { type: 'gauge', labels: [], help: '1 on the replica that holds the sync Lease, else 0' },
+  sgbridge_pods_relabelled_total: { type: 'counter', labels: [], help: 'pods whose membership labels the syncer corrected' },
+} as const satisfies Record<string, MetricSpec>;
+
+/** Metrics that other components export and sgbridge's alerts use. */
+export const EXTERNAL_METRICS = {
+  apiserver_admission_webhook_fail_open_count: { type: 'counter', labels: ['name', 'type'], help: 'kube-apiserver: webhook calls that failed and were ignored (failurePolicy Ignore)' },
+} as const satisfies Record<string, MetricSpec>;
+
+export type SgbridgeMetricName = keyof typeof SGBRIDGE_METRICS;
+
+/** Series names a metric produces in PromQL (histograms add _bucket, _sum, _count). */
+export function seriesNames(name: string, spec: MetricSpec): string[] {
+  return spec.type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name];
+}
