@@ -220,8 +220,8 @@ describe.each(CELLS)('helm template on Kubernetes $kube, hostNetwork $hostNetwor
     const validating = one(objs, 'ValidatingWebhookConfiguration', settings.serviceName);
     expect(mutating.webhooks).toEqual(buildMutatingWebhookConfiguration(opts).webhooks);
     expect(validating.webhooks).toEqual(buildValidatingWebhookConfiguration(opts).webhooks);
-    expect(mutating.metadata.labels['app.kubernetes.io/name']).toBe('sgbridge');
-    expect(validating.metadata.labels['app.kubernetes.io/name']).toBe('sgbridge');
+    expect(mutating.metadata.labels?.['app.kubernetes.io/name']).toBe('sgbridge');
+    expect(validating.metadata.labels?.['app.kubernetes.io/name']).toBe('sgbridge');
   });
 
   it('excludes kube-system and its own namespace from the pod webhooks, and covers both Calico API groups', () => {
