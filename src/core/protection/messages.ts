@@ -45,5 +45,5 @@ export const messages = {
   podAnnotation: (problem: string) => fit(problem),
 
   unreadable: (kind: string, problem: string) =>
-    fit(`cannot check this ${kind} against sgbridge's protection rules: ${problem}; send a well-formed object`),
+    fit(`cannot check this ${short(kind, 40)} against sgbridge's protection rules: ${short(problem, 140)}; send a well-formed object`),
 };

@@ -65,7 +65,7 @@ export function internalSelectorRule(kind: string, next: State | undefined, requ
   if (!spec.ok) return deny(messages.unreadable(kind, spec.problem), 400);
   const mention = findMention(spec.value, pattern, groups, 'spec');
   if (!mention) return undefined;
-  if ('tooDeep' in mention) return deny(messages.unreadable(kind, `${mention.tooDeep} is nested more than ${MAX_DEPTH} levels deep`), 400);
+  if ('tooDeep' in mention) return deny(messages.unreadable(kind, `spec is nested more than ${MAX_DEPTH} levels deep`), 400);
   const name = nameOf(next.value) ?? requestName ?? '(unnamed)';
   return deny(messages.internalSelector(kind, name, mention.path, mention.group.role, mention.group.id));
 }
