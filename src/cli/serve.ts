@@ -92,7 +92,8 @@ function hostForUrl(address: string): string {
 
 export function tryItText(settings: Settings, url: string): string {
   const ca = join(settings.tlsDir, FILES.ca);
-  const review = relative(process.cwd(), EXAMPLE_REVIEW) || EXAMPLE_REVIEW;
+  const near = relative(process.cwd(), EXAMPLE_REVIEW);
+  const review = near && !near.startsWith('..') ? near : EXAMPLE_REVIEW;
   return [
     `sgbridge is serving the admission webhooks on ${url} (POST /mutate, /validate; GET /healthz, /readyz, /metrics)`,
     `try it: post a pod CREATE that names sg-98765432109876 and decode the JSONPatch it gets back:`,
