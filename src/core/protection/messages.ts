@@ -30,8 +30,10 @@ export const messages = {
   earlyTier: (tier: string, order: number) =>
     fit(`tier ${short(tier)} at order ${order} would run before sgbridge's tiers (up to ${LAST_PROTECTED_ORDER}); give it an order above ${LAST_PROTECTED_ORDER}, or ask the sgbridge admin to add it to tierAllowList`),
 
-  membershipLabelOnEndpoint: (kind: string, name: string, label: string) =>
-    fit(`${kind} ${short(name)} carries ${short(label, 80)}: only sgbridge sets ${MEMBERSHIP_LABEL_PREFIX}* labels on ${kind}s; put the address in the security group in AWS instead, or drop the label`),
+  membershipLabelOnEndpoint: (kind: string, name: string, label: string) => {
+    const group = short(label.slice(MEMBERSHIP_LABEL_PREFIX.length), 40) || 'the group';
+    return fit(`${kind} ${short(name)} may not carry ${short(label, 60)}: only sgbridge sets security group membership; put the addresses' ENIs in ${group} in AWS instead`);
+  },
 
   managedEndpoint: (kind: string, name: string) =>
     fit(`${kind} ${short(name)} is managed by sgbridge and mirrors AWS; change the network interface or its security groups in AWS and sgbridge updates it`),

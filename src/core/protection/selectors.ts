@@ -17,11 +17,18 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const patterns = new WeakMap<readonly InternalGroup[], RegExp>();
+
 /** Matches any internal group's label, not a longer id that merely starts with it. */
 export function mentionPattern(groups: readonly InternalGroup[]): RegExp | undefined {
   if (groups.length === 0) return undefined;
-  const ids = groups.map((g) => escapeRegExp(g.id)).join('|');
-  return new RegExp(`${escapeRegExp(MEMBERSHIP_LABEL_PREFIX)}(${ids})(?![0-9a-z])`, 'i');
+  let pattern = patterns.get(groups);
+  if (!pattern) {
+    const ids = groups.map((g) => escapeRegExp(g.id)).join('|');
+    pattern = new RegExp(`${escapeRegExp(MEMBERSHIP_LABEL_PREFIX)}(${ids})(?![0-9a-z])`, 'i');
+    patterns.set(groups, pattern);
+  }
+  return pattern;
 }
 
 const MAX_DEPTH = 64;
