@@ -18,4 +18,8 @@ export interface ApiPermission {
 
 export const API_PERMISSIONS: ApiPermission[] = [
   { group: '', resource: 'namespaces', verbs: ['get', 'list', 'watch'], scope: 'cluster', usedBy: 'admission: namespace allow-list cache' },
+  // certificates (src/kube/cert-secret.ts, webhook-cabundle.ts; src/sync/cert-manager.ts)
+  { group: '', resource: 'secrets', verbs: ['get', 'create', 'update'], scope: 'namespace', usedBy: 'certificates: the TLS Secret <serviceName>-tls (every replica reads it; the leader renews it)' },
+  { group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations', verbs: ['get', 'patch'], scope: 'cluster', usedBy: "certificates: inject and repair caBundle in sgbridge's own configuration" },
+  { group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations', verbs: ['get', 'patch'], scope: 'cluster', usedBy: "certificates: inject and repair caBundle in sgbridge's own configuration" },
 ];

@@ -29,15 +29,18 @@ function serialNumber(): string {
   return bytes.toString('hex');
 }
 
-function validity(cert: forge.pki.Certificate, days: number, now: Date): void {
-  if (!(days > 0)) throw new Error(`days: expected a positive number, got ${days}`);
+function validity(cert: forge.pki.Certificate, validityMs: number, now: Date): void {
+  if (!(validityMs >= 1000)) throw new Error(`validity: expected at least one second, got ${validityMs} ms`);
   cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
-  cert.validity.notAfter = new Date(now.getTime() + days * DAY_MS);
+  cert.validity.notAfter = new Date(now.getTime() + validityMs);
 }
+const validityOf = (o: { days?: number; validityMs?: number }, defaultDays: number) => o.validityMs ?? (o.days ?? defaultDays) * DAY_MS;
 
 export interface CaOptions {
   commonName?: string;
   days?: number;
+  /** Overrides days (short-lived certificates in tests). */
+  validityMs?: number;
   now?: Date;
 }
 
@@ -48,7 +51,7 @@ export function createCa(opts: CaOptions = {}): KeyPairPem {
   const cert = forge.pki.createCertificate();
   cert.publicKey = key.publicKey;
   cert.serialNumber = serialNumber();
-  validity(cert, opts.days ?? DEFAULT_CA_DAYS, now);
+  validity(cert, validityOf(opts, DEFAULT_CA_DAYS), now);
   const subject = [
     { name: 'commonName', value: opts.commonName ?? `sgbridge-ca-${now.toISOString().slice(0, 10)}` },
     { name: 'organizationName', value: 'sgbridge' },
@@ -69,6 +72,8 @@ export interface ServingOptions {
   dns: string[];
   ips: string[];
   days?: number;
+  /** Overrides days. */
+  validityMs?: number;
   now?: Date;
 }
 
@@ -93,7 +98,7 @@ export function issueServingCertificate(ca: KeyPairPem, opts: ServingOptions): K
   const cert = forge.pki.createCertificate();
   cert.publicKey = key.publicKey;
   cert.serialNumber = serialNumber();
-  validity(cert, opts.days ?? DEFAULT_SERVING_DAYS, now);
+  validity(cert, validityOf(opts, DEFAULT_SERVING_DAYS), now);
   // A serving certificate must not outlive its CA.
   if (cert.validity.notAfter > caCert.validity.notAfter) cert.validity.notAfter = caCert.validity.notAfter;
   cert.setSubject([{ name: 'commonName', value: opts.dns[0] ?? opts.ips[0]! }, { name: 'organizationName', value: 'sgbridge' }]);

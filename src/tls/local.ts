@@ -99,8 +99,8 @@ export async function issueLocalCertificates(
   const caCert = await readOptional(join(dir, FILES.ca));
   const caKey = await readOptional(join(dir, FILES.caKey));
   const reusable = !opts.newCa && caCert !== undefined && caKey !== undefined && caKeyMatches(caCert, caKey) && !expiresWithin(caCert, policy.caRenewBeforeMs, now);
-  const ca: KeyPairPem = reusable ? { cert: splitPemCertificates(caCert)[0]!, key: caKey } : createCa({ now, days: policy.caDays });
-  const serving = issueServingCertificate(ca, { dns: opts.dns, ips: opts.ips, days: opts.days ?? policy.servingDays, now });
+  const ca: KeyPairPem = reusable ? { cert: splitPemCertificates(caCert)[0]!, key: caKey } : createCa({ now, validityMs: policy.caValidityMs });
+  const serving = issueServingCertificate(ca, { dns: opts.dns, ips: opts.ips, validityMs: opts.days !== undefined ? opts.days * 86_400_000 : policy.servingValidityMs, now });
   const material: TlsMaterial = { cert: serving.cert, key: serving.key, ca: ca.cert };
   await writeCertificateFiles(dir, material, reusable ? undefined : ca.key);
   return { material, caReused: reusable };
