@@ -1,6 +1,7 @@
 // The Helm chart, rendered by the real helm binary across Kubernetes versions and values, checked
 // object by object against the code it deploys: settings, API calls, webhook rules, security.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -298,6 +299,32 @@ describe('chart options', () => {
     expect(container(renderChart({ values: { image: { digest } } }) as Obj[]).image).toMatch(new RegExp(`@${digest}$`));
     const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string };
     expect(container(renderChart() as Obj[]).image).toMatch(new RegExp(`:${chart.appVersion}$`));
+  });
+
+  it('narrows get/update/patch/delete on its own webhook configurations and certificate Secret to their names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgbridge-chart-'));
+    try {
+      cpSync(CHART_DIR, join(dir, 'sgbridge'), { recursive: true });
+      const perms = [
+        { group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations', verbs: ['get', 'list', 'patch'], scope: 'cluster', usedBy: 'test' },
+        { group: '', resource: 'secrets', verbs: ['get', 'create', 'update'], scope: 'namespace', usedBy: 'test' },
+        { group: '', resource: 'nodes', verbs: ['get', 'list'], scope: 'cluster', usedBy: 'test' },
+      ];
+      writeFileSync(join(dir, 'sgbridge/files/permissions.json'), JSON.stringify(perms));
+      const objs = renderChart({ chartDir: join(dir, 'sgbridge'), release: RELEASE, namespace: NAMESPACE }) as Obj[];
+      const rules = (kind: string) => one(objs, kind, FULLNAME).rules as Obj[];
+      expect(rules('ClusterRole')).toEqual([
+        { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations'], verbs: ['list'] },
+        { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations'], resourceNames: [FULLNAME], verbs: ['get', 'patch'] },
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+      ]);
+      expect(rules('Role')).toEqual([
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['secrets'], resourceNames: [`${FULLNAME}-tls`], verbs: ['get', 'update'] },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('can leave out the PDB, RBAC, viewer role and VAP, and skip the preStop pause', () => {

@@ -62,11 +62,13 @@ export interface RenderOptions {
   kubeVersion?: string;
   /** Extra values, written to a file and passed with -f. */
   values?: Record<string, unknown>;
+  /** Another copy of the chart (default: charts/sgbridge). */
+  chartDir?: string;
 }
 
 /** `helm template` of charts/sgbridge; throws with helm's stderr when it fails. */
 export function renderChart(opts: RenderOptions = {}): K8sObject[] {
-  const args = ['template', opts.release ?? 'sgbridge', CHART_DIR, '--namespace', opts.namespace ?? 'sgbridge-system'];
+  const args = ['template', opts.release ?? 'sgbridge', opts.chartDir ?? CHART_DIR, '--namespace', opts.namespace ?? 'sgbridge-system'];
   if (opts.kubeVersion) args.push('--kube-version', opts.kubeVersion);
   if (opts.values) args.push('-f', writeValues(opts.values));
   const r = helm(args);
