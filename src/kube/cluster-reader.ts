@@ -1,0 +1,70 @@
+// What the syncer reads from the cluster besides its own objects: Nodes (instance id from
+// spec.providerID, addresses), NetworkPolicies annotated for match-security-groups, Namespaces
+// (for the allow-list) and Pods (for relabelling). Every list reads all pages.
+import { CoreV1Api, type KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { ClusterNode } from '../core/inventory.js';
+import { MATCH_SG_ANNOTATION } from '../core/vocabulary.js';
+
+const PAGE_SIZE = 500;
+
+interface Page<T> {
+  items: T[];
+  metadata?: { _continue?: string };
+}
+
+async function allPages<T>(fetchPage: (token: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    out.push(...page.items);
+    token = page.metadata?._continue || undefined;
+  } while (token);
+  return out;
+}
+
+/** aws:///us-east-1a/i-0123456789abcdef0 → i-0123456789abcdef0 */
+export function instanceIdFromProviderId(providerId: string | undefined): string | undefined {
+  const m = providerId?.match(/^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/);
+  return m?.[1];
+}
+
+export function clusterNodeOf(node: V1Node): ClusterNode {
+  const addresses = (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
+  const instanceId = instanceIdFromProviderId(node.spec?.providerID);
+  return { name: node.metadata?.name ?? '', ...(instanceId ? { instanceId } : {}), addresses: [...new Set(addresses)] };
+}
+
+export function isAnnotatedForGroups(np: { metadata?: { annotations?: Record<string, string> } }): boolean {
+  return np.metadata?.annotations?.[MATCH_SG_ANNOTATION] === 'true';
+}
+
+export class ClusterReader {
+  private readonly core: CoreV1Api;
+  private readonly networking: NetworkingV1Api;
+
+  constructor(kc: KubeConfig) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.networking = kc.makeApiClient(NetworkingV1Api);
+  }
+
+  async nodes(): Promise<ClusterNode[]> {
+    const nodes = await allPages<V1Node>((token) => this.core.listNode({ limit: PAGE_SIZE, _continue: token }));
+    return nodes.map(clusterNodeOf).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** NetworkPolicies carrying match-security-groups: "true", as plain JSON (the companion input). */
+  async annotatedNetworkPolicies(): Promise<V1NetworkPolicy[]> {
+    const all = await allPages<V1NetworkPolicy>((token) => this.networking.listNetworkPolicyForAllNamespaces({ limit: PAGE_SIZE, _continue: token }));
+    return all.filter(isAnnotatedForGroups);
+  }
+
+  async namespaces(): Promise<Map<string, Record<string, string>>> {
+    const all = await allPages((token) => this.core.listNamespace({ limit: PAGE_SIZE, _continue: token }));
+    return new Map(all.map((ns) => [ns.metadata?.name ?? '', ns.metadata?.annotations ?? {}]));
+  }
+
+  async pods(): Promise<V1Pod[]> {
+    return allPages<V1Pod>((token) => this.core.listPodForAllNamespaces({ limit: PAGE_SIZE, _continue: token }));
+  }
+}
