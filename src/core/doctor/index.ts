@@ -1,0 +1,52 @@
+// `doctor` (SPEC §6): the integration's troubleshooting list as checks, each failure with its fix.
+// Pure: the CLI reads the inventory and, when reachable, the cluster, and hands in the facts.
+import { resolveInternalGroups } from '../internal-groups.js';
+import type { ClusterNode, Inventory } from '../inventory.js';
+import type { Settings } from '../settings.js';
+import { translate, vpcMembers } from '../translate/index.js';
+import { enforcedGroupChecks, internalGroupChecks, skippedRuleChecks, trustGroupChecks } from './aws-checks.js';
+import { certificateChecks, hostEndpointChecks, leaseChecks, policyChecks, webhookChecks } from './cluster-checks.js';
+import type { ClusterFacts, DoctorCheck } from './types.js';
+
+export type { CertificateFacts, ClusterFacts, DoctorCheck, LeaseFacts, RegisteredWebhook } from './types.js';
+export { LAST_SYNC_ANNOTATION, CERTIFICATE_WARN_DAYS } from './cluster-checks.js';
+export { renderDoctorText } from './render.js';
+
+export interface DoctorInputs {
+  inventory: Inventory;
+  settings: Settings;
+  /** Cluster nodes (from the cluster, else the inventory file's). */
+  nodes: ClusterNode[];
+  /** Facts read from the cluster; undefined when no cluster is reachable. */
+  cluster?: ClusterFacts;
+  /** Webhook names sgbridge registers. */
+  webhookNames: string[];
+  leaseName: string;
+  now: Date;
+}
+
+export function runDoctor(inputs: DoctorInputs): DoctorCheck[] {
+  const { inventory, settings, nodes, cluster } = inputs;
+  const internal = resolveInternalGroups(settings, inventory);
+  const members = vpcMembers(inventory, nodes);
+  const translation = translate(inventory, { nodes }, settings);
+  const checks: DoctorCheck[] = [
+    ...internalGroupChecks(internal, settings.clusterName, inventory.vpcId),
+    ...trustGroupChecks(members, internal.trust),
+    ...enforcedGroupChecks(inventory, nodes, internal.enforced),
+    ...skippedRuleChecks(translation.skipped),
+  ];
+  if (!cluster) {
+    const where = 'among the rendered objects';
+    checks.push(...hostEndpointChecks(members, translation.objects, where), ...policyChecks(translation.objects, translation.objects, where));
+    checks.push({ name: 'cluster checks', ok: true, detail: 'skipped: no cluster reachable (KUBECONFIG or in-cluster); webhooks, caBundle, certificate expiry, Lease and last sync were not checked, and host endpoints and policies were compared with the rendered objects only', fix: '' });
+    return checks;
+  }
+  const where = 'in the cluster';
+  if (typeof cluster.objects === 'string') checks.push({ name: 'Calico objects in the cluster', ok: false, detail: `cannot list sgbridge's Calico objects: ${cluster.objects}`, fix: 'check that Calico (v3.29+) is installed and that doctor may list its resources' });
+  else checks.push(...hostEndpointChecks(members, cluster.objects, where), ...policyChecks(translation.objects, cluster.objects, where));
+  checks.push(...webhookChecks(cluster.webhooks, inputs.webhookNames, cluster.certificate));
+  checks.push(...certificateChecks(cluster.certificate, inputs.now));
+  checks.push(...leaseChecks(cluster.lease, settings.namespace, inputs.leaseName, inputs.now, settings.resyncInterval));
+  return checks;
+}
