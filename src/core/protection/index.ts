@@ -37,7 +37,9 @@ function decide(request: AdmissionRequest, ctx: ProtectionContext): Decision {
   if (!read.ok) {
     // A tier is identified by its name alone; deleting an unprotected one needs no object.
     if (guarded.family === 'tier' && request.operation === 'DELETE') return protectedTierRule(request, []) ?? allow();
-    return deny(messages.unreadable(guarded.kind, read.problem), 400);
+    // Say "protected" rather than "unreadable" when the name alone shows it.
+    const byName = guarded.family === 'tier' ? protectedTierRule(request, []) : guarded.family === 'calico-policy' ? protectedPolicyRule(request, guarded.kind, []) : undefined;
+    return byName ?? deny(messages.unreadable(guarded.kind, read.problem), 400);
   }
   const { states } = read.value;
   const nextState = states.find((s) => s.where === 'object');

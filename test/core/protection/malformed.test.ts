@@ -46,6 +46,12 @@ describe('malformed objects', () => {
     expectBadRequest(decideValidation(request({ group: CRD, kind: 'HostEndpoint', operation: 'DELETE', name: 'h' }), ctx), 'oldObject');
   });
 
+  it('says a policy is protected when its name shows it, even without a readable object', () => {
+    const d = decideValidation(request({ group: CRD, kind: 'GlobalNetworkPolicy', operation: 'DELETE', name: 'sg-local.sg-98765432109876' }), ctx);
+    expect(d).toMatchObject({ allowed: false, code: 403 });
+    expect(d.message).toContain('sg-local');
+  });
+
   it('refuses a pod without an object or with labels that are not a map', () => {
     expectBadRequest(decideValidation(request({ group: '', kind: 'Pod', operation: 'CREATE', object: null }), ctx), 'request.object');
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: 'app=web' }, spec: {} };
