@@ -8,20 +8,18 @@ import { hostEndpointName } from './naming.js';
 import { hostEndpoint } from './objects.js';
 import { compare, eniKind } from './vpc-members.js';
 
-export function membershipLabels(groups: readonly string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const g of [...new Set(groups)].sort(compare)) labels[membershipLabel(g)] = '';
-  return labels;
+/** sg.aws.tigera.io/<id>: "" per group, sorted by id, added to `into`. */
+export function membershipLabels(groups: readonly string[], into: Record<string, string> = {}): Record<string, string> {
+  const sorted = groups.length > 1 ? [...new Set(groups)].sort(compare) : groups;
+  for (const g of sorted) into[membershipLabel(g)] = '';
+  return into;
 }
 
 export function hostEndpointFor(eni: NetworkInterface, node: string): CalicoObject {
-  const labels: Record<string, string> = {
-    [VPC_MEMBER_LABEL]: '',
-    [ENI_ID_LABEL]: eni.networkInterfaceId,
-    ...(eni.attachment?.instanceId ? { [INSTANCE_ID_LABEL]: eni.attachment.instanceId } : {}),
-    [ENDPOINT_KIND_LABEL]: eniKind(eni),
-    ...membershipLabels(eni.groups),
-  };
-  const ips = [...new Set([...eni.privateIpAddresses, ...eni.ipv6Addresses])];
+  const labels: Record<string, string> = { [VPC_MEMBER_LABEL]: '', [ENI_ID_LABEL]: eni.networkInterfaceId };
+  if (eni.attachment?.instanceId) labels[INSTANCE_ID_LABEL] = eni.attachment.instanceId;
+  labels[ENDPOINT_KIND_LABEL] = eniKind(eni);
+  membershipLabels(eni.groups, labels);
+  const ips = eni.ipv6Addresses.length === 0 && eni.privateIpAddresses.length === 1 ? eni.privateIpAddresses.slice() : [...new Set([...eni.privateIpAddresses, ...eni.ipv6Addresses])];
   return hostEndpoint(hostEndpointName(eni.networkInterfaceId), node, ips, labels);
 }

@@ -11,6 +11,7 @@ import { localPolicies } from './local-policies.js';
 import { metadataPolicy } from './metadata-policy.js';
 import { groupsByInstance, nodeLabelCarrier } from './node-label-carriers.js';
 import { nonMemberPolicy, remotePolicies } from './remote-policies.js';
+import { mapGroup } from './rule-mapping.js';
 import { summarize } from './summary.js';
 import { tiers } from './tiers.js';
 import type { ClusterFacts, SkippedPeer, Translation } from './types.js';
@@ -36,10 +37,15 @@ export function translate(inventory: Inventory, facts: ClusterFacts, settings: T
   const members = vpcMembers(inventory, facts.nodes);
   const groupsWithMembers = new Set(members.flatMap((e) => e.groups));
 
-  const objects: CalicoObject[] = [...tiers()];
-  for (const g of groups) if (groupsWithMembers.has(g.groupId)) objects.push(...remotePolicies(g, ctx));
+  const mapped = groups.map((g) => mapGroup(g, ctx));
+  const objects: CalicoObject[] = tiers();
+  groups.forEach((g, i) => {
+    if (groupsWithMembers.has(g.groupId)) for (const p of remotePolicies(g, mapped[i]!)) objects.push(p);
+  });
   objects.push(nonMemberPolicy());
-  for (const g of groups) objects.push(...localPolicies(g, ctx));
+  groups.forEach((g, i) => {
+    for (const p of localPolicies(g, mapped[i]!)) objects.push(p);
+  });
   objects.push(metadataPolicy(settings.metadataAccess));
   for (const eni of members) objects.push(hostEndpointFor(eni, settings.hostEndpointNode));
   const byInstance = groupsByInstance(inventory);

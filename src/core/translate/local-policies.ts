@@ -3,15 +3,14 @@
 import type { CalicoObject } from '../calico.js';
 import type { SecurityGroup } from '../inventory.js';
 import { TIERS } from '../vocabulary.js';
-import type { TranslateContext } from './context.js';
 import { localPolicyName } from './naming.js';
 import { groupPolicies, groupText } from './policy-split.js';
-import { localEgress, localIngress, mapPermission } from './rule-mapping.js';
+import { localEgress, localIngress, type MappedGroup } from './rule-mapping.js';
 import { groupMembers } from './selectors.js';
 
-export function localPolicies(group: SecurityGroup, ctx: TranslateContext): CalicoObject[] {
-  const ingress = group.inbound.flatMap((p) => mapPermission(p, group, 'inbound', ctx)).map(localIngress);
-  const egress = group.outbound.flatMap((p) => mapPermission(p, group, 'outbound', ctx)).map(localEgress);
+export function localPolicies(group: SecurityGroup, mapped: MappedGroup): CalicoObject[] {
+  const ingress = mapped.inbound.map(localIngress);
+  const egress = mapped.outbound.map(localEgress);
   return groupPolicies({
     tier: TIERS.local.name,
     baseName: localPolicyName(group.groupId),

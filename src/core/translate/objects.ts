@@ -5,8 +5,10 @@ import { CALICO_TIER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabu
 
 const API = CALICO_API_VERSION.crd;
 
-export function managedLabels(extra: Record<string, string> = {}): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, ...extra };
+export function managedLabels(extra?: Record<string, string>): Record<string, string> {
+  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+  if (extra) for (const k in extra) labels[k] = extra[k]!;
+  return labels;
 }
 
 export function tier(name: string, order: number): CalicoObject {

@@ -19,21 +19,26 @@ export function cidrVersion(cidr: string): 4 | 6 | undefined {
   return version;
 }
 
+function unique(xs: string[]): string[] {
+  return xs.length < 2 ? xs : [...new Set(xs)];
+}
+
 export interface ResolvedPeers {
   v4: string[];
   v6: string[];
-  groups: { groupId: string; description?: string }[];
+  /** label: the pair's description, else the group's name (for the rule annotation). */
+  groups: { groupId: string; label?: string }[];
 }
 
 /** Resolves every peer of a permission; unresolvable ones go to ctx.skip. */
 export function resolvePeers(perm: IpPermission, owner: SecurityGroup, direction: SkippedPeer['direction'], ctx: TranslateContext): ResolvedPeers {
-  const v4 = new Set<string>();
-  const v6 = new Set<string>();
+  const v4: string[] = [];
+  const v6: string[] = [];
   const skip = (peer: string, reason: SkippedPeer['reason'], detail: string) => ctx.skip({ groupId: owner.groupId, direction, peer, reason, detail });
   const addCidr = (cidr: string, where: string) => {
     const version = cidrVersion(cidr);
-    if (version === 4) v4.add(cidr);
-    else if (version === 6) v6.add(cidr);
+    if (version === 4) v4.push(cidr);
+    else if (version === 6) v6.push(cidr);
     else skip(cidr, 'invalid-cidr', `${where}: "${cidr}" is not an IPv4 or IPv6 CIDR`);
   };
   for (const r of perm.ipRanges ?? []) addCidr(r.cidrIp, 'IpRanges');
@@ -47,7 +52,6 @@ export function resolvePeers(perm: IpPermission, owner: SecurityGroup, direction
     for (const cidr of list.cidrs) addCidr(cidr, `prefix list ${ref.prefixListId}`);
   }
   const groups: ResolvedPeers['groups'] = [];
-  const seenGroups = new Set<string>();
   for (const pair of perm.userIdGroupPairs ?? []) {
     const id = pair.groupId;
     const target = ctx.groups.get(id);
@@ -58,14 +62,13 @@ export function resolvePeers(perm: IpPermission, owner: SecurityGroup, direction
       skip(id, 'other-account', `group ${id} belongs to account ${pair.userId}`);
     } else if (!target) {
       skip(id, 'unknown-group', `group ${id} is not in the inventory of ${ctx.vpcId}`);
-    } else if (!seenGroups.has(id)) {
-      seenGroups.add(id);
-      groups.push({ groupId: id, ...(pair.description ? { description: pair.description } : {}) });
+    } else if (!groups.some((g) => g.groupId === id)) {
+      groups.push({ groupId: id, label: pair.description || target.groupName });
     }
   }
-  return { v4: [...v4], v6: [...v6], groups };
+  return { v4: unique(v4), v6: unique(v6), groups };
 }
 
-export function groupPeer(groupId: string, description?: string): Peer {
-  return { selector: groupMembers(groupId), text: description ? `${groupId} (${description})` : groupId };
+export function groupPeer(groupId: string, label?: string): Peer {
+  return { selector: groupMembers(groupId), text: label ? `${groupId} (${label})` : groupId };
 }

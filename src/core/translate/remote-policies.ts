@@ -7,19 +7,18 @@
 import type { CalicoObject } from '../calico.js';
 import type { SecurityGroup } from '../inventory.js';
 import { TIERS } from '../vocabulary.js';
-import type { TranslateContext } from './context.js';
 import { REMOTE_NON_MEMBER_POLICY, remotePolicyName } from './naming.js';
 import { globalPolicy } from './objects.js';
 import { groupPolicies, groupText } from './policy-split.js';
-import { AWS_RULE_ANNOTATION, mapPermission, remoteEgress, remoteIngress } from './rule-mapping.js';
+import { AWS_RULE_ANNOTATION, remoteEgress, remoteIngress, type MappedGroup } from './rule-mapping.js';
 import { groupVpcMembers, PODS_ONLY, VPC_MEMBER } from './selectors.js';
 
 export const REMOTE_LAST_ORDER = 1000;
 
-export function remotePolicies(group: SecurityGroup, ctx: TranslateContext): CalicoObject[] {
+export function remotePolicies(group: SecurityGroup, mapped: MappedGroup): CalicoObject[] {
   const members = groupVpcMembers(group.groupId);
-  const ingress = group.outbound.flatMap((p) => mapPermission(p, group, 'outbound', ctx)).map((m) => remoteIngress(m, members));
-  const egress = group.inbound.flatMap((p) => mapPermission(p, group, 'inbound', ctx)).map((m) => remoteEgress(m, members));
+  const ingress = mapped.outbound.map((m) => remoteIngress(m, members));
+  const egress = mapped.inbound.map((m) => remoteEgress(m, members));
   return groupPolicies({
     tier: TIERS.remote.name,
     baseName: remotePolicyName(group.groupId),

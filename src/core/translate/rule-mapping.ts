@@ -18,6 +18,20 @@ export interface MappedRule {
   note: string;
 }
 
+/** A group's permissions mapped once, for its sg-local and its sg-remote policies. */
+export interface MappedGroup {
+  inbound: MappedRule[];
+  outbound: MappedRule[];
+}
+
+export function mapGroup(group: SecurityGroup, ctx: TranslateContext): MappedGroup {
+  const inbound: MappedRule[] = [];
+  const outbound: MappedRule[] = [];
+  for (const p of group.inbound) for (const m of mapPermission(p, group, 'inbound', ctx)) inbound.push(m);
+  for (const p of group.outbound) for (const m of mapPermission(p, group, 'outbound', ctx)) outbound.push(m);
+  return { inbound, outbound };
+}
+
 export function mapPermission(perm: IpPermission, owner: SecurityGroup, direction: SkippedPeer['direction'], ctx: TranslateContext): MappedRule[] {
   const proto = mapProtocol(perm);
   const peers = resolvePeers(perm, owner, direction, ctx);
@@ -42,32 +56,37 @@ export function mapPermission(perm: IpPermission, owner: SecurityGroup, directio
   addNets(4, peers.v4);
   addNets(6, peers.v6);
   for (const g of peers.groups) {
-    const peer = groupPeer(g.groupId, g.description);
+    const peer = groupPeer(g.groupId, g.label);
     out.push({ match: proto.match, peer, note: `${direction} ${proto.text} ${word} ${peer.text}` });
   }
   return out;
 }
 
+/** A fresh entity for the peer (rules never share objects: YAML would print aliases). */
 function peerEntity(peer: Peer): EntityRule {
-  return 'nets' in peer ? { nets: peer.nets } : { selector: peer.selector };
+  return 'nets' in peer ? { nets: peer.nets.slice() } : { selector: peer.selector };
 }
 
 /** Builds the rule with a stable key order: action, protocol, ipVersion, icmp, source, destination, metadata. */
-export function passRule(m: MappedRule, source: EntityRule | undefined, destination: EntityRule): Rule {
+export function passRule(m: MappedRule, source: EntityRule | undefined, destination: EntityRule | undefined): Rule {
   const rule: Rule = { action: 'Pass' };
-  if (m.match.protocol !== undefined) rule.protocol = m.match.protocol;
-  if (m.match.ipVersion !== undefined) rule.ipVersion = m.match.ipVersion;
-  if (m.match.icmp !== undefined) rule.icmp = { ...m.match.icmp };
-  if (source && Object.keys(source).length) rule.source = source;
-  if (m.match.ports) destination = { ...destination, ports: [...m.match.ports] };
-  if (Object.keys(destination).length) rule.destination = destination;
+  const match = m.match;
+  if (match.protocol !== undefined) rule.protocol = match.protocol;
+  if (match.ipVersion !== undefined) rule.ipVersion = match.ipVersion;
+  if (match.icmp !== undefined) rule.icmp = match.icmp.code === undefined ? { type: match.icmp.type } : { type: match.icmp.type, code: match.icmp.code };
+  if (source) rule.source = source;
+  if (match.ports) {
+    destination ??= {};
+    destination.ports = match.ports.slice();
+  }
+  if (destination) rule.destination = destination;
   rule.metadata = { annotations: { [AWS_RULE_ANNOTATION]: m.note } };
   return rule;
 }
 
 /** A group's inbound permission on its own members: the peer is the source. */
 export function localIngress(m: MappedRule): Rule {
-  return passRule(m, peerEntity(m.peer), {});
+  return passRule(m, peerEntity(m.peer), undefined);
 }
 
 /** A group's outbound permission on its own members: the peer is the destination. */
