@@ -39,7 +39,8 @@ interface NetworkPolicy {
   spec?: { podSelector?: LabelSelector; ingress?: NpRule[]; egress?: NpRule[] };
 }
 
-const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
+// Kubernetes label values cannot hold quotes, and Calico's selector strings have no escapes.
+const quote = (v: string) => `'${v}'`;
 
 /** A Kubernetes label selector as a Calico selector expression (empty → all()). */
 export function calicoSelector(sel: LabelSelector | undefined): string {
