@@ -25,7 +25,7 @@ beforeAll(async () => {
   for (const n of inventory.nodes!) {
     api.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name }, spec: { providerID: `aws:///us-east-1a/${n.instanceId}` }, status: { addresses: n.addresses.map((address) => ({ type: 'InternalIP', address })) } });
   }
-  for (const o of translate(inventory, { nodes: inventory.nodes! }, defaultSettings()).objects) api.create(structuredClone(o) as Record<string, unknown>);
+  for (const o of translate(inventory, { nodes: inventory.nodes! }, defaultSettings()).objects) api.create(structuredClone(o) as unknown as Record<string, unknown>);
   const opts = { target: { service: { namespace: 'sgbridge-system', name: 'sgbridge', port: 443 } }, caBundle: b64(ca.cert), failurePolicy: 'Ignore' as const, settings: defaultSettings() };
   api.create(buildMutatingWebhookConfiguration(opts));
   api.create(buildValidatingWebhookConfiguration(opts));
