@@ -49,6 +49,8 @@ export interface RoundContext {
   writeAttempts?: number;
   writeBaseDelayMs?: number;
   concurrency?: number;
+  /** Called with every inventory read in full (serve hands it to the webhooks). */
+  onInventory?: (inventory: Inventory) => void;
 }
 
 interface Reads {
@@ -133,6 +135,7 @@ export async function runRound(ctx: RoundContext): Promise<RoundResult> {
     return finish('failed');
   }
   const reads: Reads = { inventory, nodes, networkPolicies, namespaces, pods, actual: owned.flat() as ActualObject[] };
+  ctx.onInventory?.(inventory);
 
   // ---- decide ----
   const desired = desiredObjects(reads, settings, ctx.calicoApi);

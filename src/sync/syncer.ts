@@ -45,6 +45,8 @@ export interface SyncerDeps {
   watch?: WatchOptions;
   writeAttempts?: number;
   writeBaseDelayMs?: number;
+  /** Called with every inventory a round read in full (serve hands it to the webhooks). */
+  onInventory?: (inventory: Inventory) => void;
 }
 
 const PLURAL: Record<CalicoKind, string> = {
@@ -80,15 +82,25 @@ function contextFor(deps: SyncerDeps, api: CalicoApi, metrics: SyncMetrics, read
     ...(events ? { events } : {}),
     ...(deps.writeAttempts !== undefined ? { writeAttempts: deps.writeAttempts } : {}),
     ...(deps.writeBaseDelayMs !== undefined ? { writeBaseDelayMs: deps.writeBaseDelayMs } : {}),
+    ...(deps.onInventory ? { onInventory: deps.onInventory } : {}),
+  };
+}
+
+/** Rounds without leader election that share their state (held deletions) from call to call. */
+export function roundRunner(deps: SyncerDeps): () => Promise<RoundResult> {
+  const metrics = syncMetrics(deps.registry ?? createRegistry(false));
+  const events = new EventRecorder(deps.kubeConfig, { namespace: deps.settings.namespace, leaseName: LEASE_NAME, instance: deps.identity ?? defaultIdentity() });
+  const readInventory = inventoryReader(deps);
+  let ctx: RoundContext | undefined;
+  return async () => {
+    ctx ??= contextFor(deps, deps.calicoApi ?? (await detectCalicoApi(deps.kubeConfig, deps.log)), metrics, readInventory, events);
+    return runRound(ctx);
   };
 }
 
 /** One round, no leader election (sgbridge sync --once). */
 export async function runOnce(deps: SyncerDeps): Promise<RoundResult> {
-  const api = deps.calicoApi ?? (await detectCalicoApi(deps.kubeConfig, deps.log));
-  const metrics = syncMetrics(deps.registry ?? createRegistry(false));
-  const events = new EventRecorder(deps.kubeConfig, { namespace: deps.settings.namespace, leaseName: LEASE_NAME, instance: deps.identity ?? defaultIdentity() });
-  return runRound(contextFor(deps, api, metrics, inventoryReader(deps), events));
+  return roundRunner(deps)();
 }
 
 export interface Syncer {
