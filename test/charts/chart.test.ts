@@ -327,6 +327,19 @@ describe('chart options', () => {
     }
   });
 
+  it('reads EKS version strings (v1.30.1-eks-…) like plain ones', () => {
+    const kinds = (kubeVersion: string) => renderChart({ kubeVersion }).map((o) => o.kind);
+    expect(kinds('v1.30.1-eks-ce1d5eb')).toContain('ValidatingAdmissionPolicy');
+    expect(kinds('v1.29.9-eks-ce1d5eb')).not.toContain('ValidatingAdmissionPolicy');
+  });
+
+  it('refuses a PDB that would block every node drain', () => {
+    const r = helm(['template', RELEASE, CHART_DIR, '--set', 'replicaCount=1']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('replicaCount (1) must be greater than podDisruptionBudget.minAvailable (1)');
+    expect(renderChart({ values: { replicaCount: 1, podDisruptionBudget: { enabled: false } } }).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+  });
+
   it('can leave out the PDB, RBAC, viewer role and VAP, and skip the preStop pause', () => {
     const objs = renderChart({
       kubeVersion: '1.32.0',
