@@ -3,6 +3,7 @@
 // a failure on any page fails the whole read, so no partial inventory ever reaches the syncer.
 import {
   EC2Client,
+  type EC2ClientConfig,
   paginateDescribeNetworkInterfaces,
   paginateDescribeSecurityGroups,
   paginateGetManagedPrefixListEntries,
@@ -29,8 +30,9 @@ export class Ec2ReadError extends Error {
 /** Adaptive retries (client-side rate limiting when EC2 throttles); region, endpoint and credentials from the SDK's standard chain. */
 export const EC2_RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
-export function createEc2Client(): EC2Client {
-  return new EC2Client({ ...EC2_RETRY });
+/** `extra` is for tests and special setups; normally everything comes from the environment. */
+export function createEc2Client(extra: EC2ClientConfig = {}): EC2Client {
+  return new EC2Client({ ...EC2_RETRY, ...extra });
 }
 
 const PAGE_SIZE = 1000;
@@ -131,10 +133,11 @@ const byId = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1
  */
 export async function readInventoryFromEc2(opts: { vpcId: string; client?: EC2Client }): Promise<Inventory> {
   const client = opts.client ?? createEc2Client();
-  const filter = { Filters: [{ Name: 'vpc-id', Values: [opts.vpcId] }] };
+  // A fresh input per paginator: paginators write NextToken into the input they are given.
+  const filter = () => ({ Filters: [{ Name: 'vpc-id', Values: [opts.vpcId] }] });
   const [rawGroups, rawInterfaces] = await Promise.all([
-    collect('DescribeSecurityGroups', paginateDescribeSecurityGroups({ client, pageSize: PAGE_SIZE }, filter), (p) => p.SecurityGroups),
-    collect('DescribeNetworkInterfaces', paginateDescribeNetworkInterfaces({ client, pageSize: PAGE_SIZE }, filter), (p) => p.NetworkInterfaces),
+    collect('DescribeSecurityGroups', paginateDescribeSecurityGroups({ client, pageSize: PAGE_SIZE }, filter()), (p) => p.SecurityGroups),
+    collect('DescribeNetworkInterfaces', paginateDescribeNetworkInterfaces({ client, pageSize: PAGE_SIZE }, filter()), (p) => p.NetworkInterfaces),
   ]);
   if (rawGroups.length === 0) {
     throw new Ec2ReadError('DescribeSecurityGroups', 'NoSecurityGroups', `VPC ${opts.vpcId} has no security groups; is the id right (and the region, AWS_REGION)?`);
