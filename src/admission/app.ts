@@ -155,6 +155,8 @@ export async function buildApp(opts: AdmissionAppOptions) {
     loggerInstance: opts.logger,
     // One line per denial and per error is logged by the routes; no per-request access log.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (measurable at thousands of requests/s): lines carry the uid.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
     // Slow-loris: the whole request must arrive within `request` ms, and an idle socket closes.
     requestTimeout,
