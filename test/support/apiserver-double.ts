@@ -24,7 +24,8 @@
 //     api.remove(apiVersion, kind, name, namespace?)   (owner-reference GC runs, synchronously)
 //   Faults: api.failNext({ method?, path?: string | RegExp, status: 429 | 500 | 409, count? })
 //     the next `count` (default 1) HTTP requests matching method + path prefix/regexp get that
-//     status with a Status body (429 carries retry-after: 1 and details.retryAfterSeconds).
+//     status with a Status body (429 carries retry-after: 1 and details.retryAfterSeconds);
+//     api.clearFaults() drops the faults not yet used up.
 //   Request log: api.requests (every HTTP request: method, path, query, contentType, status,
 //     identity), api.writes() (non-GET requests), api.clearRequests()
 //   Watches: api.compact() (every resourceVersion so far becomes "too old": a watch from it gets
@@ -547,6 +548,10 @@ export class ApiServerDouble {
 
   failNext(fault: Fault): void {
     this.faults.push({ ...fault, remaining: fault.count ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
   }
 
   writes(): LoggedRequest[] {
