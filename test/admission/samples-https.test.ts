@@ -5,7 +5,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsonpatch from 'fast-json-patch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './support/server.js';
+import { mutateHandler } from '../../src/admission/handlers.js';
+import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-file.js';
+import { decideValidation, protectionContextFrom } from '../../src/core/protection/index.js';
+import { defaultSettings } from '../../src/core/settings.js';
+import { examplePolicy, startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
 
 const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
@@ -112,4 +116,71 @@ describe('admission samples over HTTPS', () => {
     expect(metrics).toMatch(/sgbridge_admission_requests_total\{webhook="mutate",operation="CREATE",outcome="patched"\} \d+/);
     expect(metrics).toMatch(/sgbridge_admission_requests_total\{webhook="mutate",operation="DELETE",outcome="allowed"\} \d+/);
   });
+});
+
+/**
+ * SPEC §2 verdicts for the non-pod samples. Cluster admins are not trusted by default, so admin's
+ * writes to protected objects are denied too.
+ */
+const VALIDATE_ALLOWED: Record<string, boolean> = {
+  '017': true, // plain NetworkPolicy
+  '018': true, // match-security-groups NetworkPolicy (no internal group)
+  '019': true, // NetworkPolicy DELETE
+  '020': false, // tier sg-local (admin)
+  '021': false, // GNP in sg-local (admin)
+  '022': false,
+  '023': false,
+  '024': false, // tier "early" at order 50
+  '025': false, // HostEndpoint with a membership label
+  '026': false, // NetworkSet with a membership label
+  '027': true, // namespace label: not guarded
+  '028': false, // GlobalNetworkSet with a membership label
+  '029': true, // Calico NetworkPolicy in tier default naming a user group
+  '030': true, // delete tier "early"
+  '031': false, // delete tier sg-local
+  '032': false, // delete a HostEndpoint that carries a membership label
+  '033': false, // the same as dev
+  '034': false,
+  '035': false,
+  '036': false,
+  '037': false,
+  '038': false,
+  '039': true, // pod DELETE
+  '040': true,
+  '041': true,
+};
+
+describe('admission samples through both webhooks over HTTPS', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    const settings = defaultSettings();
+    const policy = await examplePolicy();
+    const protection = protectionContextFrom(settings, await readInventoryFile(EXAMPLE_INVENTORY), { membership: policy });
+    server = await startTestServer({ handlers: { '/mutate': mutateHandler(() => policy), '/validate': (r) => decideValidation(r, protection) } });
+  });
+  afterAll(async () => server.close());
+
+  for (const file of files) {
+    it(`/validate answers ${file}${EXPECTED_GROUPS[file.slice(0, 3)] ? ' after /mutate patched it' : ''}`, async () => {
+      const review = JSON.parse(readFileSync(join(SAMPLES, file), 'utf8')) as Review;
+      const number = file.slice(0, 3);
+      if (EXPECTED_GROUPS[number]) {
+        // The apiserver's order: mutating webhook, patch applied, then the validating webhook.
+        const mutated = (await httpsCall(`${server.url}/mutate`, { ca: server.ca, body: JSON.stringify(review) })).json() as { response: { patch: string } };
+        const ops = JSON.parse(Buffer.from(mutated.response.patch, 'base64').toString('utf8')) as jsonpatch.Operation[];
+        review.request.object = jsonpatch.applyPatch(structuredClone(review.request.object!), ops, true, false).newDocument;
+      }
+      const res = await httpsCall(`${server.url}/validate?timeout=5s`, { ca: server.ca, body: JSON.stringify(review) });
+      expect(res.status).toBe(200);
+      const body = res.json() as { response: { uid: string; allowed: boolean; status?: { code: number; reason: string; message: string } } };
+      expect(body.response.uid).toBe(review.request.uid);
+      const expected = EXPECTED_GROUPS[number] ? true : VALIDATE_ALLOWED[number];
+      expect(expected, `expected verdict for ${file}`).toBeDefined();
+      expect(body.response.allowed).toBe(expected);
+      if (!expected) {
+        expect(body.response.status).toMatchObject({ code: 403, reason: 'Forbidden' });
+        expect(body.response.status!.message.length).toBeGreaterThan(20);
+      }
+    });
+  }
 });
