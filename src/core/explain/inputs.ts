@@ -17,8 +17,10 @@ export interface ExplainInputs {
   settings: Settings;
   /** Cluster nodes; default: the inventory's recorded nodes. */
   nodes?: ClusterNode[];
-  /** Pods, Namespaces, NetworkPolicies, Calico objects (files or the cluster). */
+  /** Pods, Namespaces, NetworkPolicies, Calico objects from files: pods get the webhook's labels. */
   manifests: readonly unknown[];
+  /** The same kinds read from a cluster: pods are taken with the labels they have. Files win over these. */
+  clusterObjects?: readonly unknown[];
 }
 
 interface Loose {
@@ -35,10 +37,16 @@ function keyOf(o: Loose): string | undefined {
 export function assembleWorld(inputs: ExplainInputs): World {
   const nodes = inputs.nodes ?? factsFromInventory(inputs.inventory).nodes;
   const rendered = translate(inputs.inventory, { nodes }, inputs.settings).objects;
-  const manifests = inputs.manifests.flatMap((m) => {
-    const o = m as Loose & { items?: unknown[] };
-    return Array.isArray(o?.items) && o.kind?.endsWith('List') ? o.items : [m];
-  }) as Loose[];
+  const flat = (list: readonly unknown[]) =>
+    list.flatMap((m) => {
+      const o = m as Loose & { items?: unknown[] };
+      return Array.isArray(o?.items) && o.kind?.endsWith('List') ? o.items : [m];
+    }) as Loose[];
+  const files = flat(inputs.manifests);
+  const fileKeys = new Set(files.map(keyOf).filter(Boolean));
+  const fromCluster = flat(inputs.clusterObjects ?? []).filter((o) => !fileKeys.has(keyOf(o)));
+  const manifests = [...fromCluster, ...files];
+  const admittedAlready = new Set(fromCluster.filter((o) => o.kind === 'Pod').map((o) => `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`));
   const companions = manifests
     .filter((m) => m.kind === 'NetworkPolicy' && m.apiVersion?.startsWith('networking.k8s.io/'))
     .map((np) => companionFor(np))
@@ -50,7 +58,8 @@ export function assembleWorld(inputs: ExplainInputs): World {
   const namespaces = new Map<string, Record<string, string>>();
   for (const m of manifests) if (m.kind === 'Namespace' && m.metadata?.name) namespaces.set(m.metadata.name, m.metadata.annotations ?? {});
   const policy = membershipPolicyFrom(inputs.settings, inputs.inventory, nodes);
-  const admitPod: PodAdmission = ({ namespace, labels, annotations }) => {
+  const admitPod: PodAdmission = ({ namespace, name, labels, annotations }) => {
+    if (admittedAlready.has(`${namespace}/${name}`)) return { labels };
     const ns: NamespaceFacts = namespaces.has(namespace) ? { allowList: 'on', annotations: namespaces.get(namespace)! } : { allowList: 'off' };
     const membership = deriveMembership(annotations, policy, ns, namespace);
     return membership.ok ? { labels: desiredLabels(labels, membership.groups) } : { error: membership.message };

@@ -8,10 +8,8 @@ export function explanationJson(e: Explanation): { verdict: 'allow' | 'deny'; st
 export function renderExplanationText(e: Explanation): string {
   const lines = [`from: ${e.from.display}`, `to:   ${e.to.display}`, `flow: ${e.flow.display}`, ''];
   for (const s of e.steps) {
-    const where = [s.tier ? `tier ${s.tier}` : s.policy?.startsWith('k') || s.policy?.startsWith('projectcalico') ? 'profile' : '', s.policy ? `policy ${s.policy}` : '', s.rule !== null && s.tier ? `rule ${s.rule}` : '']
-      .filter(Boolean)
-      .join(', ');
-    lines.push(`${s.direction.padEnd(7)} ${s.action.padEnd(5)} ${where ? where + ': ' : ''}${s.reason}`);
+    const where = s.tier ? `tier ${s.tier}, ${s.policy ? `policy ${s.policy}` : 'no rule matched'}` : s.policy ? `profile ${s.policy}` : '';
+    lines.push(`${s.direction.padEnd(7)} ${s.action.padEnd(5)} ${where ? `${where}: ` : ''}${s.reason}`);
   }
   lines.push('', `verdict: ${e.verdict === 'allow' ? 'ALLOWED' : 'DENIED'}`);
   if (e.notes.length) lines.push('', 'notes:', ...e.notes.map((n) => `  - ${n}`));

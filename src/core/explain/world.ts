@@ -25,7 +25,7 @@ interface Obj {
 }
 
 /** What the mutating webhook would make of a pod's labels; an error when it would deny the pod. */
-export type PodAdmission = (pod: { namespace: string; labels: Record<string, string>; annotations: Record<string, string> }) => { labels: Record<string, string> } | { error: string };
+export type PodAdmission = (pod: { namespace: string; name: string; labels: Record<string, string>; annotations: Record<string, string> }) => { labels: Record<string, string> } | { error: string };
 
 const CALICO_GROUPS = new Set(['crd.projectcalico.org', 'projectcalico.org']);
 const groupOf = (apiVersion: string | undefined) => (apiVersion?.includes('/') ? apiVersion.split('/')[0]! : '');
@@ -157,7 +157,7 @@ function podEndpoint(pod: Obj, world: World, serviceAccounts: Map<string, Record
   const id = `pod/${namespace}/${meta.name}`;
   let labels = stringMap(meta.labels);
   if (admit) {
-    const admitted = admit({ namespace, labels, annotations: stringMap(meta.annotations) });
+    const admitted = admit({ namespace, name: meta.name, labels, annotations: stringMap(meta.annotations) });
     if ('error' in admitted) return `${id}: the membership webhook would deny this pod (${admitted.error}); it is left out`;
     labels = admitted.labels;
   }
