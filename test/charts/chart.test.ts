@@ -340,6 +340,16 @@ describe('chart options', () => {
     expect(renderChart({ values: { replicaCount: 1, podDisruptionBudget: { enabled: false } } }).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
   });
 
+  it('names the Service, webhook configurations and certificate names after config.serviceName', () => {
+    const objs = renderChart({ release: RELEASE, namespace: NAMESPACE, values: { config: { serviceName: 'sg-admission', vpcId: VPC } } }) as Obj[];
+    expect(one(objs, 'Service').metadata.name).toBe('sg-admission');
+    for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
+      const config = one(objs, kind, 'sg-admission');
+      expect((config.webhooks as Obj[]).every((w) => w.clientConfig.service.name === 'sg-admission')).toBe(true);
+    }
+    expect(resolveSettings({ env: envOf(objs) }).tlsDns).toContain(`sg-admission.${NAMESPACE}.svc`);
+  });
+
   it('can leave out the PDB, RBAC, viewer role and VAP, and skip the preStop pause', () => {
     const objs = renderChart({
       kubeVersion: '1.32.0',

@@ -4,7 +4,7 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Fullname: also the Service name, the webhook configurations' names and the serviceName setting. */}}
+{{/* Fullname: object names, and the default of the serviceName setting (Service, webhook configurations, Secret). */}}
 {{- define "sgbridge.fullname" -}}
 {{- if .Values.fullnameOverride -}}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
@@ -85,7 +85,8 @@ default (null in values.yaml means "worked out by the chart"). Returned as YAML;
 {{- if kindIs "invalid" $s.syncerIdentity -}}{{- $_ := set $s "syncerIdentity" (printf "system:serviceaccount:%s:%s" $ns (include "sgbridge.serviceAccountName" .)) -}}{{- end -}}
 {{- if kindIs "invalid" $s.tlsDns -}}
 {{- $domain := .Values.clusterDomain -}}
-{{- $_ := set $s "tlsDns" (list $fullname (printf "%s.%s" $fullname $ns) (printf "%s.%s.svc" $fullname $ns) (printf "%s.%s.svc.%s" $fullname $ns $domain)) -}}
+{{- $svc := $s.serviceName -}}
+{{- $_ := set $s "tlsDns" (list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.%s" $svc $ns $domain)) -}}
 {{- end -}}
 {{- toYaml $s -}}
 {{- end -}}
