@@ -48,6 +48,15 @@ export class ClusterReader {
     this.networking = kc.makeApiClient(NetworkingV1Api);
   }
 
+  /** Current resourceVersions of the watched collections (where a watch starts). */
+  async nodesVersion(): Promise<string | undefined> {
+    return (await this.core.listNode({ limit: 1 })).metadata?.resourceVersion;
+  }
+
+  async networkPoliciesVersion(): Promise<string | undefined> {
+    return (await this.networking.listNetworkPolicyForAllNamespaces({ limit: 1 })).metadata?.resourceVersion;
+  }
+
   async nodes(): Promise<ClusterNode[]> {
     const nodes = await allPages<V1Node>((token) => this.core.listNode({ limit: PAGE_SIZE, _continue: token }));
     return nodes.map(clusterNodeOf).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

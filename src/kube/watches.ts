@@ -11,6 +11,8 @@ export interface WatchSpec {
   labelSelector?: string;
   /** Return false to ignore an event (e.g. NetworkPolicies without the annotation). */
   filter?: (type: string, obj: Record<string, unknown>) => boolean;
+  /** The collection's current resourceVersion (a list with limit=1): where a fresh watch starts. */
+  listResourceVersion: () => Promise<string | undefined>;
 }
 
 export interface WatchOptions {
@@ -87,13 +89,15 @@ export class TriggerWatch {
     this.starts++;
     const query: Record<string, string | number | boolean> = { allowWatchBookmarks: true, timeoutSeconds: this.opts.timeoutSeconds ?? 240 };
     if (this.spec.labelSelector) query.labelSelector = this.spec.labelSelector;
-    // Without a resourceVersion the server first sends every existing object as ADDED: that only
-    // triggers one extra round, which is the re-list we want after a gap anyway.
-    if (this.resourceVersion) query.resourceVersion = this.resourceVersion;
-    const fresh = !this.resourceVersion;
-    // after a gap (410, silence, failure) changes may have been missed: ask for a round
-    if (fresh && this.starts > 1) this.onChange(this.spec.path);
     try {
+      if (!this.resourceVersion) {
+        // start from the current state (a list), not from a replay of every object as ADDED;
+        // after a gap (410, silence, failure) changes may have been missed: ask for a round
+        this.resourceVersion = await this.spec.listResourceVersion();
+        if (gen !== this.generation || this.stopped) return;
+        if (this.starts > 1) this.onChange(this.spec.path);
+      }
+      if (this.resourceVersion) query.resourceVersion = this.resourceVersion;
       this.abort = await this.watch.watch(
         this.spec.path,
         query,
@@ -108,7 +112,6 @@ export class TriggerWatch {
           }
           if (rv) this.resourceVersion = rv;
           if (type === 'BOOKMARK') return;
-          if (fresh && type === 'ADDED') return; // the initial state, not a change
           if (this.spec.filter && !this.spec.filter(type, obj)) return;
           this.onChange(this.spec.path);
         },

@@ -12,8 +12,8 @@ import type { Inventory } from '../core/inventory.js';
 import { NO_HOLD } from '../core/safety.js';
 import type { Settings } from '../core/settings.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
-import { MANAGED_KINDS, MANAGED_SELECTOR } from '../kube/calico-store.js';
-import { clusterNodeOf, isAnnotatedForGroups } from '../kube/cluster-reader.js';
+import { CalicoStore, MANAGED_KINDS, MANAGED_SELECTOR } from '../kube/calico-store.js';
+import { ClusterReader, clusterNodeOf, isAnnotatedForGroups } from '../kube/cluster-reader.js';
 import { EventRecorder } from '../kube/events.js';
 import { LEASE_NAME, LeaderElector } from '../kube/leader.js';
 import { TriggerWatch, type WatchOptions } from '../kube/watches.js';
@@ -187,11 +187,17 @@ export function startSyncer(deps: SyncerDeps): Syncer {
 
   const startWatches = (api: CalicoApi) => {
     const opts: WatchOptions = { log, ...deps.watch };
-    const own = MANAGED_KINDS.map((kind) => new TriggerWatch(deps.kubeConfig, { path: `/apis/${GROUP_VERSION[api]}/${PLURAL[kind]}`, labelSelector: MANAGED_SELECTOR }, trigger, opts));
+    const store = new CalicoStore(deps.kubeConfig, api);
+    const reader = new ClusterReader(deps.kubeConfig);
+    const own = MANAGED_KINDS.map(
+      (kind) =>
+        new TriggerWatch(deps.kubeConfig, { path: `/apis/${GROUP_VERSION[api]}/${PLURAL[kind]}`, labelSelector: MANAGED_SELECTOR, listResourceVersion: () => store.collectionVersion(kind) }, trigger, opts),
+    );
     const nodes = new TriggerWatch(
       deps.kubeConfig,
       {
         path: '/api/v1/nodes',
+        listResourceVersion: () => reader.nodesVersion(),
         // node status changes all the time; only the facts the translation uses matter
         filter: (type, obj) => {
           const facts = clusterNodeOf(obj as never);
@@ -209,6 +215,7 @@ export function startSyncer(deps: SyncerDeps): Syncer {
       deps.kubeConfig,
       {
         path: '/apis/networking.k8s.io/v1/networkpolicies',
+        listResourceVersion: () => reader.networkPoliciesVersion(),
         filter: (type, obj) => {
           const meta = (obj as { metadata?: { namespace?: string; name?: string } }).metadata;
           const key = `${meta?.namespace}/${meta?.name}`;

@@ -30,7 +30,7 @@ function asEc2(inv: Inventory): { groups: SecurityGroup[]; enis: NetworkInterfac
       NetworkInterfaceId: e.networkInterfaceId,
       VpcId: e.vpcId,
       ...(e.description ? { Description: e.description } : {}),
-      ...(e.interfaceType ? { InterfaceType: e.interfaceType } : {}),
+      ...(e.interfaceType ? { InterfaceType: e.interfaceType as NetworkInterface['InterfaceType'] } : {}),
       ...(e.requesterId ? { RequesterId: e.requesterId } : {}),
       ...(e.requesterManaged !== undefined ? { RequesterManaged: e.requesterManaged } : {}),
       ...(e.attachment ? { Attachment: { InstanceId: e.attachment.instanceId, DeviceIndex: e.attachment.deviceIndex, Status: 'attached' as const } } : {}),
