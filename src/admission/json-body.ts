@@ -16,8 +16,13 @@ export class BodyError extends Error {
   }
 }
 
+const OPENING = /[[{]/g;
+
 /** True when brackets outside strings nest deeper than `max`: one linear pass, no recursion. */
 export function nestingExceeds(text: string, max: number): boolean {
+  // Fast path for ordinary bodies: fewer opening brackets than the limit cannot nest past it
+  // (the regex count runs natively, the exact scan below in JS).
+  if (text.length <= max || (text.match(OPENING)?.length ?? 0) <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
