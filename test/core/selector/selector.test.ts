@@ -141,6 +141,29 @@ describe('selector parse errors name the column', () => {
   });
 });
 
+describe("agreement with libcalico-go's parser on edge cases", () => {
+  it('accepts the keyword operators without inner spaces, as Calico does', () => {
+    expect(matches("a startswith 'x'", { a: 'xy' })).toBe(true);
+    expect(matches("a endswith 'y'", { a: 'xy' })).toBe(true);
+    expect(matches("a notin {'x'}", { a: 'y' })).toBe(true);
+  });
+  it('quotes of the other kind inside set members', () => {
+    const sel = `a in {"'", '"', "c"}`;
+    expect(matches(sel, { a: "'" })).toBe(true);
+    expect(matches(sel, { a: '"' })).toBe(true);
+    expect(matches(sel, { a: 'e' })).toBe(false);
+  });
+  it('! negates a whole set test, and De Morgan holds', () => {
+    expect(matches('!a in {"a"}', { a: 'b' })).toBe(true);
+    expect(matches('!a in {"a"}', {})).toBe(true);
+    expect(matches('!(!has(a) || has(b))', { a: 'a' })).toBe(true);
+    expect(matches("! a == 'a1' || ! b == 'b1'", { a: 'a1', b: 'b1' })).toBe(false);
+  });
+  it.each(['b == b', 'b contains b', "'b1' == b", 'b', 'a b', '!', 'foo != ||', 'foo in {"", ||', 'foo in ""', '"FOO\'', '(', ')', '()', '%', 'a == "b" || %', 'has(foo) &&'])('rejects %j', (sel) => {
+    expect(() => parseSelector(sel)).toThrow(SelectorError);
+  });
+});
+
 describe('printing and prefixing', () => {
   it('prints in canonical form and round-trips', () => {
     const s = "a == 'x' && (b in {'1', '2'} || !has(c)) && d starts with \"p\"";
