@@ -59,13 +59,17 @@ function podWebhooks(objs: Obj[]): Obj[] {
 }
 
 describe('chart source', () => {
-  it('passes helm lint --strict with default values and with hostNetwork', () => {
-    for (const extra of [[], ['-f', writeValues({ hostNetwork: { enabled: true }, config: { vpcId: VPC } })]]) {
+  it('passes helm lint --strict with default values, and across the matrix', () => {
+    const runs: string[][] = [[]];
+    for (const kube of ['1.27.0', '1.30.0', '1.32.0']) {
+      for (const hostNetwork of [false, true]) runs.push(['--kube-version', kube, '-f', writeValues({ hostNetwork: { enabled: hostNetwork }, config: { vpcId: VPC } })]);
+    }
+    for (const extra of runs) {
       const r = helm(['lint', '--strict', CHART_DIR, ...extra]);
-      expect(r.stderr + r.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(r.stderr + r.stdout, extra.join(' ')).toContain('1 chart(s) linted, 0 chart(s) failed');
       expect(r.status).toBe(0);
     }
-  });
+  }, 120_000);
 
   it('files/permissions.json is src/kube/permissions.ts (SGBRIDGE_UPDATE_CHART=1 rewrites it)', () => {
     const file = join(CHART_DIR, 'files/permissions.json');
