@@ -31,7 +31,8 @@ function podParty(ref: string, namespace: string, nameOrLabels: string, world: W
   } else pod = inNs.find((p) => p.id === `pod/${namespace}/${nameOrLabels}`);
   if (!pod) {
     const known = world.pods.map((p) => p.id).join(', ') || 'none';
-    throw new Error(`${ref}: no such pod among the inputs (known pods: ${known}); give its manifest with --objects`);
+    const why = world.problems.filter((p) => p.startsWith(`pod/${namespace}/`));
+    throw new Error(`${ref}: no such pod among the inputs (known pods: ${known}); give its manifest with --objects${why.length ? `\n  ${why.join('\n  ')}` : ''}`);
   }
   return endpointParty(pod);
 }

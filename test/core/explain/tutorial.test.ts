@@ -155,6 +155,12 @@ describe('more flows', () => {
     expect(() => run(manifests, INSTANCE_ENI, POD, 'tcp')).toThrow(/needs a port/);
   });
 
+  it('a pod the webhook would refuse is left out, and the reason is given', () => {
+    const pod = load('pod-tester.yaml')[0] as { metadata: { annotations: Record<string, string> } };
+    pod.metadata.annotations['aws.tigera.io/security-groups'] = '["sg-zzz"]';
+    expect(() => run([...load('namespace.yaml'), pod], INSTANCE_ENI, POD, '80/tcp')).toThrow(/no such pod[\s\S]*membership webhook would deny this pod \(annotation aws.tigera.io\/security-groups/);
+  });
+
   it('finds a pod by labels', () => {
     const e = run(load('namespace.yaml', 'pod-tester.yaml'), INSTANCE_ENI, 'pod/integration-demo/app=pod-tester', '80/tcp');
     expect(e.to.display).toBe(POD);
