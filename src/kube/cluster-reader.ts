@@ -39,6 +39,18 @@ export function isAnnotatedForGroups(np: { metadata?: { annotations?: Record<str
   return np.metadata?.annotations?.[MATCH_SG_ANNOTATION] === 'true';
 }
 
+/** client-node's models rename `from` to `_from`; the companion translation reads the API's JSON. */
+export function wireNetworkPolicy(np: V1NetworkPolicy): unknown {
+  const json = JSON.parse(JSON.stringify(np)) as { spec?: { ingress?: Record<string, unknown>[] } };
+  for (const rule of json.spec?.ingress ?? []) {
+    if ('_from' in rule) {
+      rule.from = rule._from;
+      delete rule._from;
+    }
+  }
+  return json;
+}
+
 export class ClusterReader {
   private readonly core: CoreV1Api;
   private readonly networking: NetworkingV1Api;
@@ -62,10 +74,10 @@ export class ClusterReader {
     return nodes.map(clusterNodeOf).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** NetworkPolicies carrying match-security-groups: "true", as plain JSON (the companion input). */
-  async annotatedNetworkPolicies(): Promise<V1NetworkPolicy[]> {
+  /** NetworkPolicies carrying match-security-groups: "true", in their wire form (the companion input). */
+  async annotatedNetworkPolicies(): Promise<unknown[]> {
     const all = await allPages<V1NetworkPolicy>((token) => this.networking.listNetworkPolicyForAllNamespaces({ limit: PAGE_SIZE, _continue: token }));
-    return all.filter(isAnnotatedForGroups);
+    return all.filter(isAnnotatedForGroups).map(wireNetworkPolicy);
   }
 
   async namespaces(): Promise<Map<string, Record<string, string>>> {
