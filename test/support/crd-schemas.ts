@@ -84,7 +84,7 @@ export function metadataProblems(meta: { name?: unknown; labels?: Record<string,
 
 export interface CrdSchemas {
   /** Problems of `object` against the CRD of its apiVersion and kind in that release ([] = accepted). */
-  validate(object: { apiVersion?: unknown; kind?: unknown; metadata?: unknown }, release: CalicoRelease): string[];
+  validate(object: object, release: CalicoRelease): string[];
   /** Kinds each release × group defines, e.g. "v3.29.0 crd.projectcalico.org" → ["GlobalNetworkPolicy", …]. */
   kinds(): Map<string, string[]>;
 }
@@ -110,7 +110,8 @@ export function loadCrdSchemas(): CrdSchemas {
     }
   }
   cached = {
-    validate(object, release) {
+    validate(input, release) {
+      const object = input as { apiVersion?: unknown; kind?: unknown; metadata?: unknown };
       const key = `${release} ${String(object.apiVersion)} ${String(object.kind)}`;
       const validate = validators.get(key);
       if (!validate) return [`no CRD for ${String(object.kind)} ${String(object.apiVersion)} in Calico ${release}`];

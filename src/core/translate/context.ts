@@ -1,5 +1,6 @@
 // Lookups built once per translation.
 import type { Inventory, PrefixList, SecurityGroup } from '../inventory.js';
+import { cidrVersion } from './peers.js';
 import type { SkippedPeer } from './types.js';
 
 export interface TranslateContext {
@@ -8,10 +9,13 @@ export interface TranslateContext {
   prefixLists: Map<string, PrefixList>;
   /** Records a skipped peer once, however many policies met it. */
   skip(peer: SkippedPeer): void;
+  /** cidrVersion, memoized: the same CIDRs recur across thousands of rules. */
+  cidrVersion(cidr: string): 4 | 6 | undefined;
 }
 
 export function createContext(inventory: Inventory, skipped: SkippedPeer[]): TranslateContext {
   const seen = new Set<string>();
+  const versions = new Map<string, 4 | 6 | undefined>();
   return {
     vpcId: inventory.vpcId,
     groups: new Map(inventory.securityGroups.map((g) => [g.groupId, g])),
@@ -21,6 +25,11 @@ export function createContext(inventory: Inventory, skipped: SkippedPeer[]): Tra
       if (seen.has(key)) return;
       seen.add(key);
       skipped.push(peer);
+    },
+    cidrVersion(cidr) {
+      let v = versions.get(cidr);
+      if (v === undefined && !versions.has(cidr)) versions.set(cidr, (v = cidrVersion(cidr)));
+      return v;
     },
   };
 }

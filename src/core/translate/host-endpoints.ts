@@ -3,20 +3,27 @@
 // anything on it.
 import type { CalicoObject } from '../calico.js';
 import type { NetworkInterface } from '../inventory.js';
-import { ENDPOINT_KIND_LABEL, ENI_ID_LABEL, INSTANCE_ID_LABEL, membershipLabel, VPC_MEMBER_LABEL } from '../vocabulary.js';
+import { ENDPOINT_KIND_LABEL, ENI_ID_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, membershipLabel, VPC_MEMBER_LABEL } from '../vocabulary.js';
 import { hostEndpointName } from './naming.js';
-import { hostEndpoint } from './objects.js';
+import { hostEndpoint, labelObject } from './objects.js';
 import { compare, eniKind } from './vpc-members.js';
 
-/** sg.aws.tigera.io/<id>: "" per group, sorted by id, added to `into`. */
-export function membershipLabels(groups: readonly string[], into: Record<string, string> = {}): Record<string, string> {
+/**
+ * sg.aws.tigera.io/<id>: "" per group, sorted by id, added to `into`. Label objects are built
+ * without a prototype: with thousands of distinct group keys, ordinary objects make V8 create a
+ * hidden class per key combination, which dominated rendering large VPCs.
+ */
+export function membershipLabels(groups: readonly string[], into: Record<string, string> = labelObject()): Record<string, string> {
   const sorted = groups.length > 1 ? [...new Set(groups)].sort(compare) : groups;
   for (const g of sorted) into[membershipLabel(g)] = '';
   return into;
 }
 
 export function hostEndpointFor(eni: NetworkInterface, node: string): CalicoObject {
-  const labels: Record<string, string> = { [VPC_MEMBER_LABEL]: '', [ENI_ID_LABEL]: eni.networkInterfaceId };
+  const labels = labelObject();
+  labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE;
+  labels[VPC_MEMBER_LABEL] = '';
+  labels[ENI_ID_LABEL] = eni.networkInterfaceId;
   if (eni.attachment?.instanceId) labels[INSTANCE_ID_LABEL] = eni.attachment.instanceId;
   labels[ENDPOINT_KIND_LABEL] = eniKind(eni);
   membershipLabels(eni.groups, labels);

@@ -6,7 +6,8 @@ import type { CalicoObject } from '../calico.js';
 import type { ClusterNode, Inventory } from '../inventory.js';
 import { membershipLabels } from './host-endpoints.js';
 import { nodeNetworkSetName } from './naming.js';
-import { globalNetworkSet } from './objects.js';
+import { globalNetworkSet, labelObject } from './objects.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabulary.js';
 import { isVpcCniEni } from './vpc-members.js';
 
 /** Groups of each instance's own ENIs (not the VPC CNI's), by instance id. */
@@ -41,5 +42,7 @@ export function hostNets(addresses: readonly string[]): string[] {
 export function nodeLabelCarrier(node: ClusterNode, byInstance: ReadonlyMap<string, ReadonlySet<string>>, configured: readonly string[]): CalicoObject | undefined {
   const nets = hostNets(node.addresses);
   if (nets.length === 0) return undefined;
-  return globalNetworkSet(nodeNetworkSetName(node.name), nets, membershipLabels(nodeGroups(node, byInstance, configured)));
+  const labels = labelObject();
+  labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE;
+  return globalNetworkSet(nodeNetworkSetName(node.name), nets, membershipLabels(nodeGroups(node, byInstance, configured), labels));
 }

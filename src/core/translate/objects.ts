@@ -5,6 +5,11 @@ import { CALICO_TIER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabu
 
 const API = CALICO_API_VERSION.crd;
 
+/** A prototype-free record for labels (see membershipLabels for why). */
+export function labelObject(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 export function managedLabels(extra?: Record<string, string>): Record<string, string> {
   const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
   if (extra) for (const k in extra) labels[k] = extra[k]!;
@@ -45,10 +50,11 @@ export function globalPolicy(p: PolicyParts): CalicoObject {
   };
 }
 
+/** `labels` must already hold the managed-by label (the builders in host-endpoints / node-label-carriers add it first). */
 export function hostEndpoint(name: string, node: string, expectedIPs: string[], labels: Record<string, string>): CalicoObject {
-  return { apiVersion: API, kind: 'HostEndpoint', metadata: { name, labels: managedLabels(labels) }, spec: { node, expectedIPs } };
+  return { apiVersion: API, kind: 'HostEndpoint', metadata: { name, labels }, spec: { node, expectedIPs } };
 }
 
 export function globalNetworkSet(name: string, nets: string[], labels: Record<string, string>): CalicoObject {
-  return { apiVersion: API, kind: 'GlobalNetworkSet', metadata: { name, labels: managedLabels(labels) }, spec: { nets } };
+  return { apiVersion: API, kind: 'GlobalNetworkSet', metadata: { name, labels }, spec: { nets } };
 }

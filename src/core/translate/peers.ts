@@ -36,7 +36,7 @@ export function resolvePeers(perm: IpPermission, owner: SecurityGroup, direction
   const v6: string[] = [];
   const skip = (peer: string, reason: SkippedPeer['reason'], detail: string) => ctx.skip({ groupId: owner.groupId, direction, peer, reason, detail });
   const addCidr = (cidr: string, where: string) => {
-    const version = cidrVersion(cidr);
+    const version = ctx.cidrVersion(cidr);
     if (version === 4) v4.push(cidr);
     else if (version === 6) v6.push(cidr);
     else skip(cidr, 'invalid-cidr', `${where}: "${cidr}" is not an IPv4 or IPv6 CIDR`);

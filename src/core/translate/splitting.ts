@@ -5,7 +5,9 @@ import type { Rule } from '../calico.js';
 export const MAX_RULES_PER_POLICY = 1024;
 export const MAX_NETS_PER_RULE = 256;
 
-export function chunk<T>(items: readonly T[], size: number): T[][] {
+/** Splits into parts of at most `size`; a list that fits is returned as is (not copied). */
+export function chunk<T>(items: T[], size: number): T[][] {
+  if (items.length <= size) return [items];
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;

@@ -55,7 +55,7 @@ describe('companionFor', () => {
 
   it('nothing when no peer names a membership label', () => {
     const np = tutorialPolicy('true');
-    np.spec.ingress[0]!.from = [{ podSelector: { matchLabels: { app: 'x' } } }];
+    (np.spec.ingress[0] as { from: unknown[] }).from = [{ podSelector: { matchLabels: { app: 'x' } } }];
     expect(companionFor(np)).toBeUndefined();
   });
 
