@@ -5,7 +5,7 @@
 // the Helm chart mirrors their shape.
 import { GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER } from './protection/identity.js';
 import type { Settings } from './settings.js';
-import { CALICO_TIER_LABEL, PROTECTED_TIER_NAMES } from './vocabulary.js';
+import { CALICO_TIER_LABEL, LAST_PROTECTED_ORDER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MEMBERSHIP_LABEL_PREFIX, PROTECTED_TIER_NAMES } from './vocabulary.js';
 
 export type FailurePolicy = 'Ignore' | 'Fail';
 
@@ -14,7 +14,7 @@ export type WebhookTarget = { url: string } | { service: { namespace: string; na
 
 export type WebhookSettings = Pick<
   Settings,
-  'namespace' | 'serviceName' | 'calicoNamespaces' | 'syncerIdentity' | 'calicoApiserverIdentity' | 'breakGlassUsers' | 'breakGlassGroups'
+  'namespace' | 'serviceName' | 'calicoNamespaces' | 'syncerIdentity' | 'calicoApiserverIdentity' | 'breakGlassUsers' | 'breakGlassGroups' | 'tierAllowList'
 >;
 
 export interface WebhookConfigOptions {
@@ -52,8 +52,6 @@ export const CALICO_RESOURCES = [
   { kind: 'NetworkSet', resource: 'networksets', scope: 'Namespaced' },
 ] as const;
 
-/** The policies that live in tiers (the backstop guards these and the tiers themselves). */
-const TIERED_RESOURCES = ['tiers', 'globalnetworkpolicies', 'networkpolicies', 'stagedglobalnetworkpolicies', 'stagednetworkpolicies'];
 
 type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 type Json = Record<string, unknown>;
@@ -225,31 +223,45 @@ export function buildValidatingWebhookConfiguration(opts: WebhookConfigOptions):
   };
 }
 
-/** CEL: whether `o` (object or oldObject) is one of the three tiers or a policy in one of them. */
-function protectedExpression(o: 'object' | 'oldObject'): string {
+/** CEL: whether `o` (object or oldObject) is a policy in one of the three tiers. */
+function inProtectedTier(o: 'object' | 'oldObject'): string {
   const tiers = 'variables.protectedTiers';
   return [
     `${o} != null && (`,
-    `  (request.kind.kind == "Tier" && ${o}.metadata.name in ${tiers}) ||`,
-    `  (request.kind.kind != "Tier" && (`,
-    `    ${tiers}.exists(t, ${o}.metadata.name.startsWith(t + ".")) ||`,
-    `    (has(${o}.spec) && has(${o}.spec.tier) && ${o}.spec.tier in ${tiers}) ||`,
-    `    (has(${o}.metadata.labels) && ${celString(CALICO_TIER_LABEL)} in ${o}.metadata.labels && ${o}.metadata.labels[${celString(CALICO_TIER_LABEL)}] in ${tiers})`,
-    `  ))`,
+    `  ${tiers}.exists(t, ${o}.metadata.name.startsWith(t + ".")) ||`,
+    `  (has(${o}.spec) && has(${o}.spec.tier) && ${o}.spec.tier in ${tiers}) ||`,
+    `  (has(${o}.metadata.labels) && ${celString(CALICO_TIER_LABEL)} in ${o}.metadata.labels && ${o}.metadata.labels[${celString(CALICO_TIER_LABEL)}] in ${tiers})`,
     `)`,
   ].join('\n');
 }
 
-export const ADMISSION_POLICY_MESSAGE =
-  'the tiers sg-remote, sg-local and metadata and their policies are written by sgbridge from AWS security groups: change the security group in AWS instead';
+/** CEL: whether `o` carries a membership label or sgbridge's managed-by label. */
+function carriesMembership(o: 'object' | 'oldObject'): string {
+  return (
+    `${o} != null && has(${o}.metadata.labels) && ${o}.metadata.labels.exists(k, k.startsWith(${celString(MEMBERSHIP_LABEL_PREFIX)}) || ` +
+    `(k == ${celString(MANAGED_BY_LABEL)} && ${o}.metadata.labels[k] == ${celString(MANAGED_BY_VALUE)}))`
+  );
+}
+
+export const ADMISSION_POLICY_MESSAGES = {
+  tier: 'the tiers sg-remote, sg-local and metadata are written by sgbridge from AWS security groups: change the security groups in AWS instead',
+  order: `no tier may run at or before order ${LAST_PROTECTED_ORDER}, ahead of sg-remote (105), sg-local (106) and metadata (107): choose an order after ${LAST_PROTECTED_ORDER}`,
+  policy: 'policies in the tiers sg-remote, sg-local and metadata are written by sgbridge from AWS security groups: change the security groups in AWS, or use a tier after 107',
+  endpoint: 'host endpoints and network sets with sg.aws.tigera.io/* labels (or managed by sgbridge) make addresses members of security groups: only sgbridge writes them',
+} as const;
+
+const POLICY_RESOURCES = ['globalnetworkpolicies', 'networkpolicies', 'stagedglobalnetworkpolicies', 'stagednetworkpolicies'];
+const ENDPOINT_RESOURCES = ['hostendpoints', 'globalnetworksets', 'networksets'];
 
 /**
- * The backstop (Kubernetes ≥ 1.30): the apiserver itself refuses edits of the three tiers and
- * their policies by anyone but sgbridge and the identities SPEC §2 trusts, webhook or not.
+ * The backstop (Kubernetes ≥ 1.30): the apiserver itself refuses, webhook or not, what SPEC §2
+ * rules 1–4 refuse, to anyone but sgbridge and the identities SPEC §2 trusts. (Rules 5 and 6 need
+ * the inventory and stay with the webhook.)
  */
-export function buildAdmissionPolicy(opts: Pick<WebhookConfigOptions, 'settings'>): Json[] {
+export function buildAdmissionPolicy(opts: { settings: WebhookSettings & Pick<Settings, 'tierAllowList'> }): Json[] {
   const s = opts.settings;
   const name = `${s.serviceName}-protected-tiers`;
+  const resource = 'request.resource.resource';
   const policy = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
@@ -258,16 +270,51 @@ export function buildAdmissionPolicy(opts: Pick<WebhookConfigOptions, 'settings'
       failurePolicy: 'Fail',
       matchConstraints: {
         resourceRules: [
-          { apiGroups: [CALICO_API_GROUPS.v3, CALICO_API_GROUPS.crd], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: TIERED_RESOURCES },
+          {
+            apiGroups: [CALICO_API_GROUPS.v3, CALICO_API_GROUPS.crd],
+            apiVersions: ['*'],
+            operations: ['CREATE', 'UPDATE', 'DELETE'],
+            resources: ['tiers', ...POLICY_RESOURCES, ...ENDPOINT_RESOURCES],
+          },
         ],
       },
       matchConditions: conditions(s, { calicoRelay: true, controllers: true, breakGlass: true }),
       variables: [
         { name: 'protectedTiers', expression: celList(PROTECTED_TIER_NAMES) },
-        { name: 'newProtected', expression: protectedExpression('object') },
-        { name: 'oldProtected', expression: protectedExpression('oldObject') },
+        { name: 'isTier', expression: `${resource} == "tiers"` },
+        { name: 'isPolicy', expression: `${resource} in ${celList(POLICY_RESOURCES)}` },
+        { name: 'isEndpoint', expression: `${resource} in ${celList(ENDPOINT_RESOURCES)}` },
       ],
-      validations: [{ expression: '!variables.newProtected && !variables.oldProtected', message: ADMISSION_POLICY_MESSAGE, reason: 'Forbidden' }],
+      validations: [
+        {
+          // Rule 1: the three tiers themselves.
+          expression: '!(variables.isTier && ((object != null && object.metadata.name in variables.protectedTiers) || (oldObject != null && oldObject.metadata.name in variables.protectedTiers)))',
+          message: ADMISSION_POLICY_MESSAGES.tier,
+          reason: 'Forbidden',
+        },
+        {
+          // Rule 3: no other tier created at, or moved to, an order at or before 107.
+          expression: [
+            `!(variables.isTier && object != null && !(object.metadata.name in variables.protectedTiers) && !(object.metadata.name in ${celList(s.tierAllowList)}) &&`,
+            `  has(object.spec) && has(object.spec.order) && double(object.spec.order) <= ${LAST_PROTECTED_ORDER}.0 &&`,
+            `  (oldObject == null || !has(oldObject.spec) || !has(oldObject.spec.order) || double(oldObject.spec.order) != double(object.spec.order)))`,
+          ].join('\n'),
+          message: ADMISSION_POLICY_MESSAGES.order,
+          reason: 'Forbidden',
+        },
+        {
+          // Rule 2: policies in those tiers, before or after the change (moving in or out counts).
+          expression: `!(variables.isPolicy && ((${inProtectedTier('object')}) || (${inProtectedTier('oldObject')})))`,
+          message: ADMISSION_POLICY_MESSAGES.policy,
+          reason: 'Forbidden',
+        },
+        {
+          // Rule 4: endpoints and sets that carry membership, before or after the change.
+          expression: `!(variables.isEndpoint && ((${carriesMembership('object')}) || (${carriesMembership('oldObject')})))`,
+          message: ADMISSION_POLICY_MESSAGES.endpoint,
+          reason: 'Forbidden',
+        },
+      ],
     },
   };
   const binding = {
