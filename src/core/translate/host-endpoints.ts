@@ -8,11 +8,7 @@ import { hostEndpointName } from './naming.js';
 import { hostEndpoint, labelObject } from './objects.js';
 import { compare, eniKind } from './vpc-members.js';
 
-/**
- * sg.aws.tigera.io/<id>: "" per group, sorted by id, added to `into`. Label objects are built
- * without a prototype: with thousands of distinct group keys, ordinary objects make V8 create a
- * hidden class per key combination, which dominated rendering large VPCs.
- */
+/** sg.aws.tigera.io/<id>: "" per group, sorted by id, added to `into` (see labelObject). */
 export function membershipLabels(groups: readonly string[], into: Record<string, string> = labelObject()): Record<string, string> {
   const sorted = groups.length > 1 ? [...new Set(groups)].sort(compare) : groups;
   for (const g of sorted) into[membershipLabel(g)] = '';

@@ -5,9 +5,18 @@ import { CALICO_TIER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabu
 
 const API = CALICO_API_VERSION.crd;
 
-/** A prototype-free record for labels (see membershipLabels for why). */
+/**
+ * A record for labels, filled without a prototype and given Object.prototype by plainLabels()
+ * when complete: with thousands of distinct group keys, filling ordinary objects makes V8 create
+ * a hidden class per key combination, which dominated rendering large VPCs. The result is an
+ * ordinary object (deep-equal to a literal, prototype included).
+ */
 export function labelObject(): Record<string, string> {
   return Object.create(null) as Record<string, string>;
+}
+
+export function plainLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.setPrototypeOf(labels, Object.prototype) as Record<string, string>;
 }
 
 export function managedLabels(extra?: Record<string, string>): Record<string, string> {
@@ -52,9 +61,9 @@ export function globalPolicy(p: PolicyParts): CalicoObject {
 
 /** `labels` must already hold the managed-by label (the builders in host-endpoints / node-label-carriers add it first). */
 export function hostEndpoint(name: string, node: string, expectedIPs: string[], labels: Record<string, string>): CalicoObject {
-  return { apiVersion: API, kind: 'HostEndpoint', metadata: { name, labels }, spec: { node, expectedIPs } };
+  return { apiVersion: API, kind: 'HostEndpoint', metadata: { name, labels: plainLabels(labels) }, spec: { node, expectedIPs } };
 }
 
 export function globalNetworkSet(name: string, nets: string[], labels: Record<string, string>): CalicoObject {
-  return { apiVersion: API, kind: 'GlobalNetworkSet', metadata: { name, labels }, spec: { nets } };
+  return { apiVersion: API, kind: 'GlobalNetworkSet', metadata: { name, labels: plainLabels(labels) }, spec: { nets } };
 }

@@ -1,5 +1,6 @@
 // Calico's limits (1,024 rules per policy, 256 nets per rule): split, never truncate. And the
 // output is deterministic whatever order the inventory lists things in.
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../../../src/core/calico.js';
 import { defaultSettings } from '../../../src/core/settings.js';
@@ -108,5 +109,14 @@ describe('VPC members and nodes', () => {
   it('the host endpoint node name comes from the setting', () => {
     const t = run(inv, { nodes: [node] }, { ...defaultSettings(), hostEndpointNode: 'not-a-node' });
     expect(object(t, 'HostEndpoint', 'vpc.eni-0000000000000000d').spec.node).toBe('not-a-node');
+  });
+});
+
+describe('object shapes', () => {
+  it('labels are ordinary objects (deep-equal to literals, prototype included)', () => {
+    const t = run(inventory([group(A)], [eni('eni-0000000000000000d', [A], '10.0.0.13')]));
+    const hep = object(t, 'HostEndpoint', 'vpc.eni-0000000000000000d');
+    expect(Object.getPrototypeOf(hep.metadata.labels)).toBe(Object.prototype);
+    expect(isDeepStrictEqual(hep, JSON.parse(JSON.stringify(hep)))).toBe(true);
   });
 });
