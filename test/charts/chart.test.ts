@@ -354,6 +354,33 @@ describe('chart options', () => {
     expect(resolveSettings({ env: envOf(objs) }).tlsDns).toContain(`sg-admission.${NAMESPACE}.svc`);
   });
 
+  it('writes NOTES that warn about a missing VPC id and show how to verify and get out of trouble', () => {
+    // helm renders NOTES.txt only on install: `helm template` renders it here through tpl, inside a ConfigMap.
+    const dir = mkdtempSync(join(tmpdir(), 'sgbridge-chart-'));
+    try {
+      cpSync(CHART_DIR, join(dir, 'sgbridge'), { recursive: true });
+      cpSync(join(dir, 'sgbridge/templates/NOTES.txt'), join(dir, 'sgbridge/notes/NOTES.txt'));
+      writeFileSync(join(dir, 'sgbridge/templates/notes-copy.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ tpl (.Files.Get "notes/NOTES.txt") . | toJson }}\n');
+      const notes = (values: Record<string, unknown>) => {
+        const r = helm(['template', RELEASE, join(dir, 'sgbridge'), '-n', NAMESPACE, '--show-only', 'templates/notes-copy.yaml', '-f', writeValues(values)]);
+        expect(r.status, r.stderr).toBe(0);
+        return (parse(r.stdout) as { data: { notes: string } }).data.notes;
+      };
+      const bare = notes({});
+      expect(bare).toContain('config.vpcId is empty');
+      expect(bare).toContain('no serviceAccount.roleArn');
+      const ready = notes({ config: { vpcId: VPC }, serviceAccount: { roleArn: 'arn:aws:iam::123456789012:role/sgbridge' } });
+      expect(ready).not.toContain('WARNING');
+      expect(ready).toContain(`kubectl -n ${NAMESPACE} rollout status deployment/${FULLNAME}`);
+      expect(ready).toContain(`kubectl get mutatingwebhookconfiguration ${FULLNAME}`);
+      expect(ready).toContain(`--clusterrole=${FULLNAME}-tier-viewer`);
+      expect(notes({ config: { vpcId: VPC, serviceName: 'sg-admission' } })).toContain('Secret sg-admission-tls');
+      expect(ready).toContain('kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration -l');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('can leave out the PDB, RBAC, viewer role and VAP, and skip the preStop pause', () => {
     const objs = renderChart({
       kubeVersion: '1.32.0',

@@ -48,7 +48,7 @@ app.kubernetes.io/part-of: sgbridge
 {{- end -}}
 
 {{- define "sgbridge.tlsSecretName" -}}
-{{- printf "%s-tls" (include "sgbridge.fullname" .) -}}
+{{- printf "%s-tls" (include "sgbridge.settings" . | fromYaml).serviceName -}}
 {{- end -}}
 
 {{/* The port sgbridge listens on: the hostNetwork port when on the host network. */}}
