@@ -2,7 +2,7 @@
 // label (all pages), server-side apply with field manager "sgbridge" (force: sgbridge's fields are
 // its own), delete only with preconditions (uid + resourceVersion: never an object that changed
 // or was recreated since it was read), and removal of reserved labels someone else added.
-import { type KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { CALICO_API_VERSION, type CalicoApi, type CalicoKind, type CalicoObject } from '../core/calico.js';
 import type { ActualObject } from '../core/diff.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/vocabulary.js';
@@ -13,32 +13,62 @@ export const MANAGED_KINDS: readonly CalicoKind[] = ['Tier', 'GlobalNetworkPolic
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 const PAGE_SIZE = 500;
 
+export const CALICO_PLURALS: Record<CalicoKind, string> = {
+  Tier: 'tiers',
+  GlobalNetworkPolicy: 'globalnetworkpolicies',
+  NetworkPolicy: 'networkpolicies',
+  HostEndpoint: 'hostendpoints',
+  GlobalNetworkSet: 'globalnetworksets',
+  NetworkSet: 'networksets',
+};
+
+interface RawList {
+  items?: ActualObject[];
+  metadata?: { continue?: string; resourceVersion?: string };
+}
+
 export class CalicoStore {
   private readonly client: KubernetesObjectApi;
+  // Lists go through CustomObjectsApi: it returns the raw list, whereas KubernetesObjectApi.list
+  // reads the list metadata as ObjectMeta and so loses `continue` (paging would stop at page one).
+  private readonly custom: CustomObjectsApi;
   readonly apiVersion: string;
+  private readonly group: string;
+  private readonly version: string;
 
   constructor(kc: KubeConfig, readonly api: CalicoApi) {
     this.client = KubernetesObjectApi.makeApiClient(kc);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
     this.apiVersion = CALICO_API_VERSION[api];
+    [this.group, this.version] = this.apiVersion.split('/') as [string, string];
   }
 
-  /** Every object of `kind` carrying sgbridge's managed-by label, across all pages. */
+  private async page(kind: CalicoKind, limit: number, token?: string): Promise<RawList> {
+    return (await this.custom.listClusterCustomObject({
+      group: this.group,
+      version: this.version,
+      plural: CALICO_PLURALS[kind],
+      labelSelector: MANAGED_SELECTOR,
+      limit,
+      ...(token ? { _continue: token } : {}),
+    })) as RawList;
+  }
+
+  /** Every object of `kind` (in all namespaces) carrying sgbridge's managed-by label, across all pages. */
   async listManaged(kind: CalicoKind): Promise<ActualObject[]> {
     const out: ActualObject[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.list(this.apiVersion, kind, undefined, undefined, undefined, undefined, undefined, MANAGED_SELECTOR, PAGE_SIZE, token);
-      for (const item of page.items) out.push({ ...(item as unknown as ActualObject), apiVersion: this.apiVersion, kind });
-      const meta = page.metadata as { _continue?: string; continue?: string } | undefined;
-      token = meta?._continue || meta?.continue || undefined;
+      const page = await this.page(kind, PAGE_SIZE, token);
+      for (const item of page.items ?? []) out.push({ ...item, apiVersion: this.apiVersion, kind });
+      token = page.metadata?.continue || undefined;
     } while (token);
     return out;
   }
 
   /** The collection's current resourceVersion (where a watch starts). */
   async collectionVersion(kind: CalicoKind): Promise<string | undefined> {
-    const page = await this.client.list(this.apiVersion, kind, undefined, undefined, undefined, undefined, undefined, MANAGED_SELECTOR, 1);
-    return page.metadata?.resourceVersion;
+    return (await this.page(kind, 1)).metadata?.resourceVersion;
   }
 
   /** Server-side apply of the whole intent; fields sgbridge set before and now omits are removed. */

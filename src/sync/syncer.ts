@@ -7,12 +7,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { createEc2Client } from '../aws/ec2-reader.js';
 import { loadInventory } from '../aws/source.js';
-import type { CalicoApi, CalicoKind } from '../core/calico.js';
+import type { CalicoApi } from '../core/calico.js';
 import type { Inventory } from '../core/inventory.js';
 import { NO_HOLD } from '../core/safety.js';
 import type { Settings } from '../core/settings.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
-import { CalicoStore, MANAGED_KINDS, MANAGED_SELECTOR } from '../kube/calico-store.js';
+import { CALICO_PLURALS, CalicoStore, MANAGED_KINDS, MANAGED_SELECTOR } from '../kube/calico-store.js';
 import { ClusterReader, clusterNodeOf, isAnnotatedForGroups } from '../kube/cluster-reader.js';
 import { EventRecorder } from '../kube/events.js';
 import { LEASE_NAME, LeaderElector } from '../kube/leader.js';
@@ -49,14 +49,6 @@ export interface SyncerDeps {
   onInventory?: (inventory: Inventory) => void;
 }
 
-const PLURAL: Record<CalicoKind, string> = {
-  Tier: 'tiers',
-  GlobalNetworkPolicy: 'globalnetworkpolicies',
-  NetworkPolicy: 'networkpolicies',
-  HostEndpoint: 'hostendpoints',
-  GlobalNetworkSet: 'globalnetworksets',
-  NetworkSet: 'networksets',
-};
 const GROUP_VERSION: Record<CalicoApi, string> = { crd: 'crd.projectcalico.org/v1', v3: 'projectcalico.org/v3' };
 
 function defaultIdentity(): string {
@@ -191,7 +183,7 @@ export function startSyncer(deps: SyncerDeps): Syncer {
     const reader = new ClusterReader(deps.kubeConfig);
     const own = MANAGED_KINDS.map(
       (kind) =>
-        new TriggerWatch(deps.kubeConfig, { path: `/apis/${GROUP_VERSION[api]}/${PLURAL[kind]}`, labelSelector: MANAGED_SELECTOR, listResourceVersion: () => store.collectionVersion(kind) }, trigger, opts),
+        new TriggerWatch(deps.kubeConfig, { path: `/apis/${GROUP_VERSION[api]}/${CALICO_PLURALS[kind]}`, labelSelector: MANAGED_SELECTOR, listResourceVersion: () => store.collectionVersion(kind) }, trigger, opts),
     );
     const nodes = new TriggerWatch(
       deps.kubeConfig,
