@@ -30,6 +30,7 @@ export const SETTING_DEFS = {
   tlsDir: def({ kind: 'string', default: 'certs', arg: 'DIR', help: 'directory with tls.crt, tls.key and ca.crt (made on first run when missing)' }),
   tlsDns: def({ kind: 'list', default: ['localhost'], arg: 'NAMES', help: 'DNS names for self-made serving certificates (comma-separated)' }),
   tlsIps: def({ kind: 'list', default: ['127.0.0.1'], arg: 'IPS', help: 'IP addresses for self-made serving certificates (comma-separated)', check: (v: string[]) => (v.every((x) => isIP(x)) ? undefined : 'expected IP addresses') }),
+  tlsSecret: def({ kind: 'bool', default: false, help: 'in a cluster: serve the certificate from the Secret <service-name>-tls in --namespace, which sgbridge makes, renews and puts into its webhook configurations itself (instead of files in --tls-dir)' }),
   inventory: def({ kind: 'string', default: '', arg: 'FILE', help: 'inventory snapshot (JSON or YAML); default: the example VPC shipped in examples/inventory.yaml' }),
   aws: def({ kind: 'bool', default: false, help: 'read the inventory live from EC2 (standard AWS SDK credential chain, AWS_REGION, AWS_ENDPOINT_URL_EC2)' }),
   clusterName: def({ kind: 'string', default: 'sgbridge', arg: 'NAME', help: 'cluster name, as in tigera-cluster-<name>-TigeraPodDefault-*' }),
