@@ -4,7 +4,7 @@
 // cluster is reachable, the cluster's pods, namespaces and policies (read with the caller's
 // credentials). Exit status 0 whatever the verdict; 1 on bad input.
 import { readFile } from 'node:fs/promises';
-import { type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { type KubeConfig, KubernetesObjectApi, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { Option, type Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { loadInventory } from '../aws/source.js';
@@ -14,7 +14,7 @@ import type { ClusterNode } from '../core/inventory.js';
 import type { Settings } from '../core/settings.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
 import { loadClusterConfig } from '../kube/client.js';
-import { ClusterReader } from '../kube/cluster-reader.js';
+import { ClusterReader, wireNetworkPolicy } from '../kube/cluster-reader.js';
 import { kubeFailure } from '../kube/errors.js';
 import { addSettingOptions, settingsFrom } from './options.js';
 
@@ -50,7 +50,8 @@ async function listAll(client: KubernetesObjectApi, apiVersion: string, kind: st
   let token: string | undefined;
   do {
     const page = await client.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, undefined, 500, token);
-    for (const item of page.items) out.push({ ...item, apiVersion, kind });
+    // client-node turns built-in kinds into its models; NetworkPolicy's `from` becomes `_from` there.
+    for (const item of page.items) out.push(kind === 'NetworkPolicy' && apiVersion.startsWith('networking.k8s.io/') ? { ...(wireNetworkPolicy(item as V1NetworkPolicy) as object), apiVersion, kind } : { ...item, apiVersion, kind });
     const meta = page.metadata as { _continue?: string; continue?: string } | undefined;
     token = meta?._continue || meta?.continue || undefined;
   } while (token);

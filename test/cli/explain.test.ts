@@ -88,6 +88,19 @@ describe('sgbridge explain with a cluster', () => {
     expect(e.notes.join('\n')).not.toMatch(/cannot list/);
   });
 
+  it('NetworkPolicies read from the cluster keep their ingress peers (allow-from-instance stored in the cluster)', async () => {
+    const np = parseAllDocuments(readFileSync(fixture('allow-from-instance.yaml'), 'utf8'))[0]!.toJS() as Record<string, unknown>;
+    np.metadata = { ...(np.metadata as object), name: 'allow-from-instance-in-cluster' };
+    api.create(np);
+    try {
+      const e = await runExplain(defaultSettings(), { from: 'eni-0123456789abcdef0', to: POD, port: '80/tcp', objects: [], kubeConfig: api.kubeConfig('admin') });
+      expect(e.verdict).toBe('allow');
+      expect(e.steps.at(-1)).toMatchObject({ tier: 'default', policy: 'default.allow-from-instance-in-cluster', action: 'Allow' });
+    } finally {
+      api.remove('networking.k8s.io/v1', 'NetworkPolicy', 'allow-from-instance-in-cluster', 'integration-demo');
+    }
+  });
+
   it('files add to the cluster: allow-from-instance from a file lets the instance in again', async () => {
     const e = await runExplain(defaultSettings(), { from: 'eni-0123456789abcdef0', to: POD, port: '80/tcp', objects: [fixture('allow-from-instance.yaml')], kubeConfig: api.kubeConfig('admin') });
     expect(e.verdict).toBe('allow');
