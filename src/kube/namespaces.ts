@@ -34,6 +34,7 @@ export class NamespaceCache {
   private readonly fetched = new Map<string, { facts: NamespaceFacts; at: number }>();
   private readonly inFlight = new Map<string, Promise<NamespaceFacts>>();
   private synced = false;
+  private failedSinceStart = false;
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly opts: Required<Omit<NamespaceCacheOptions, 'logger'>> & { logger?: Logger };
@@ -42,45 +43,57 @@ export class NamespaceCache {
     this.opts = { fetchTimeoutMs: 2000, restartDelayMs: 2000, fetchedTtlMs: 60_000, ...opts };
     this.api = kc.makeApiClient(CoreV1Api);
     this.informer = makeInformer<V1Namespace>(kc, '/api/v1/namespaces', () => this.api.listNamespace());
-    this.informer.on('connect', () => {
-      this.synced = true;
-    });
     const forget = (ns: V1Namespace) => {
       if (ns.metadata?.name) this.fetched.delete(ns.metadata.name);
     };
     this.informer.on('add', forget);
     this.informer.on('update', forget);
     this.informer.on('error', (err: unknown) => {
+      this.failedSinceStart = true;
       if (this.stopped) return;
       this.opts.logger?.warn({ err }, 'namespace watch failed; restarting');
-      this.restartTimer = setTimeout(() => void this.startInformer(), this.opts.restartDelayMs);
-      this.restartTimer.unref();
+      this.scheduleRestart();
     });
   }
 
-  /** Starts the watch; resolves after the first list, or when it failed (fetches still work). */
-  async start(): Promise<void> {
+  /**
+   * Starts the watch; resolves after the first list, when it failed, or after `waitMs` (an
+   * apiserver that does not answer must not hold up serving: fetches still work meanwhile).
+   */
+  async start(waitMs = 5000): Promise<void> {
     this.stopped = false;
-    await this.startInformer();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.startInformer(), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  private scheduleRestart(): void {
+    if (this.stopped || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.startInformer();
+    }, this.opts.restartDelayMs);
+    this.restartTimer.unref();
   }
 
   private async startInformer(): Promise<void> {
     if (this.stopped) return;
+    this.failedSinceStart = false;
     try {
+      // Resolves once the list has arrived and the watch is open; a failed list does not reject
+      // but emits 'error' (client-node's ListWatch), hence the flag.
       await this.informer.start();
-      this.synced = true;
+      if (!this.failedSinceStart) this.synced = true;
     } catch (err) {
       this.opts.logger?.warn({ err }, 'namespace list failed; retrying, and fetching namespaces one by one meanwhile');
-      if (!this.stopped) {
-        this.restartTimer = setTimeout(() => void this.startInformer(), this.opts.restartDelayMs);
-        this.restartTimer.unref();
-      }
+      this.scheduleRestart();
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     await this.informer.stop();
   }
 

@@ -1,6 +1,8 @@
 // The namespace allow-list cache against the kube-apiserver test double, through
 // @kubernetes/client-node, and the pod webhook's answers that depend on it.
 import { readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mutateHandler } from '../../src/admission/handlers.js';
@@ -99,6 +101,7 @@ describe('NamespaceCache against the apiserver double', () => {
   it('keeps answering from fetches while the list itself fails, and recovers', async () => {
     api.failNext({ method: 'GET', path: /^\/api\/v1\/namespaces$/, status: 500, count: 2 });
     await cache.start();
+    expect(cache.ready).toBe(false);
     expect(await cache.facts('team-a')).toEqual({ allowList: 'on', annotations: { [ALLOW]: '["sg-98765432109876"]' } });
     await eventually(() => cache.ready);
   });
@@ -118,5 +121,35 @@ describe('NamespaceCache against the apiserver double', () => {
     const none = await strictNamespaces(podRequest('plain', '["sg-12345678901234"]'), {});
     expect(none.allowed).toBe(false);
     expect(none.message).toMatch(/namespace plain does not allow security groups/);
+  });
+});
+
+describe('NamespaceCache against an apiserver that never answers', () => {
+  it('does not hold up start, and answers unknown within the time the apiserver waits', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket)); // accepts, never replies
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'silent', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'silent', cluster: 'silent', user: 'u' }],
+      currentContext: 'silent',
+    });
+    const cache = new NamespaceCache(kc, { fetchTimeoutMs: 2000 });
+    try {
+      const started = Date.now();
+      await cache.start(300);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(cache.ready).toBe(false);
+      // The apiserver waits 1 s (?timeout=1s): sgbridge gives up in time to answer.
+      const facts = await cache.facts('team-a', 1000);
+      expect(facts).toEqual({ allowList: 'unknown', problem: 'no answer within 500 ms' });
+    } finally {
+      await cache.stop();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });
