@@ -168,7 +168,8 @@ export interface ClusterCertificatesOptions {
   namespace: string;
   serviceName: string;
   names: Names;
-  isLeader: () => boolean;
+  /** Who leads; may be handed in later with setLeader (until then: not the leader). */
+  isLeader?: () => boolean;
   logger?: Log;
   policy?: RotationPolicy;
   intervalMs?: number;
@@ -177,11 +178,22 @@ export interface ClusterCertificatesOptions {
   reloadMs?: number;
 }
 
+export interface ClusterCertificates {
+  /** What the admission server serves from (buildApp's tls). */
+  source: TlsSource;
+  manager: CertManager;
+  /** Hands in the leader election once it exists (the syncer's elector.isLeader). */
+  setLeader(isLeader: () => boolean): void;
+  /** Stops the loop, then closes the source. */
+  stop(): Promise<void>;
+}
+
 /**
  * What `serve` needs in a cluster: the TLS source every replica serves from (after making the
- * Secret if nobody has yet) and the leader's certificate loop. Stop the manager, then close the source.
+ * Secret if nobody has yet) and the leader's certificate loop.
  */
-export async function startClusterCertificates(kc: KubeConfig, opts: ClusterCertificatesOptions): Promise<{ source: TlsSource; manager: CertManager }> {
+export async function startClusterCertificates(kc: KubeConfig, opts: ClusterCertificatesOptions): Promise<ClusterCertificates> {
+  let leader = opts.isLeader ?? (() => false);
   const secret = new CertSecretStore(kc, opts.namespace, certSecretName(opts.serviceName));
   const webhooks = new WebhookCaBundleInjector(kc, opts.serviceName);
   await bootstrapCertificates({ secret, names: opts.names, policy: opts.policy, logger: opts.logger });
@@ -189,7 +201,17 @@ export async function startClusterCertificates(kc: KubeConfig, opts: ClusterCert
     pollMs: opts.reloadMs,
     onProblem: (problem) => opts.logger?.warn({ secret: `${opts.namespace}/${secret.name}`, problem }, 'certificate Secret not usable'),
   });
-  const manager = createCertManager({ secret, webhooks, isLeader: opts.isLeader, names: opts.names, policy: opts.policy, intervalMs: opts.intervalMs, caPropagationMs: opts.caPropagationMs, logger: opts.logger });
+  const manager = createCertManager({ secret, webhooks, isLeader: () => leader(), names: opts.names, policy: opts.policy, intervalMs: opts.intervalMs, caPropagationMs: opts.caPropagationMs, logger: opts.logger });
   manager.start();
-  return { source, manager };
+  return {
+    source,
+    manager,
+    setLeader(isLeader) {
+      leader = isLeader;
+    },
+    async stop() {
+      await manager.stop();
+      source.close();
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration 
 import { resolveSettings } from '../../src/core/settings.js';
 import { CertSecretStore } from '../../src/kube/cert-secret.js';
 import { WebhookCaBundleInjector } from '../../src/kube/webhook-cabundle.js';
-import { bootstrapCertificates, createCertManager, type CertManagerDeps } from '../../src/sync/cert-manager.js';
+import { bootstrapCertificates, createCertManager, startClusterCertificates, type CertManagerDeps } from '../../src/sync/cert-manager.js';
 import { splitPemCertificates } from '../../src/tls/material.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
 
@@ -128,5 +128,19 @@ describe('cert manager against the apiserver double', () => {
     api.failNext({ method: 'PUT', path: '/api/v1/namespaces/sgbridge-system/secrets/sgbridge-tls', status: 409 });
     clock += 61_000;
     expect((await m.runOnce()).action).toBe('conflict');
+  });
+
+  it('startClusterCertificates: every replica serves from the Secret; only once it leads does it inject', async () => {
+    const certs = await startClusterCertificates(api.kubeConfig(), { namespace: 'sgbridge-system', serviceName: 'sgbridge', names, intervalMs: 50, reloadMs: 50 });
+    try {
+      expect(certs.source.current().cert).toBe(pem('tls.crt'));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(bundles().every((b: unknown) => b === undefined)).toBe(true);
+      certs.setLeader(() => true);
+      for (let i = 0; i < 100 && bundles().some((b: unknown) => b === undefined); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(bundles()).toEqual(Array(4).fill(Buffer.from(pem('ca.crt')).toString('base64')));
+    } finally {
+      await certs.stop();
+    }
   });
 });
