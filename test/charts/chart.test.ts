@@ -81,7 +81,7 @@ describe('chart source', () => {
     const text = readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8');
     const values = parse(text) as { config: Record<string, unknown> };
     expect(Object.keys(values.config).sort()).toEqual(Object.keys(SETTING_DEFS).sort());
-    for (const name of Object.keys(SETTING_DEFS)) expect(text, `comment above config.${name}`).toMatch(new RegExp(`# -- .+\\n  ${name}:`));
+    for (const name of Object.keys(SETTING_DEFS)) expect(text, `comment above config.${name}`).toMatch(new RegExp(`  # -- .+\\n(  # .*\\n)*  ${name}:`));
     const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
     expect(Object.keys(schema.properties.config.properties).sort()).toEqual(Object.keys(SETTING_DEFS).sort());
   });
@@ -147,7 +147,7 @@ describe.each(CELLS)('helm template on Kubernetes $kube, hostNetwork $hostNetwor
     expect(Object.keys(env).filter((k) => k.startsWith('SGBRIDGE_')).sort()).toEqual(names.map(envName).sort());
     const settings = resolveSettings({ env });
     const port = cell.hostNetwork ? 10270 : 8443;
-    expect(settings).toMatchObject({ listen: '0.0.0.0', port, namespace: NAMESPACE, serviceName: FULLNAME, vpcId: VPC, aws: true, breakGlassGroups: ['sre'] });
+    expect(settings).toMatchObject({ listen: '0.0.0.0', port, namespace: NAMESPACE, serviceName: FULLNAME, vpcId: VPC, aws: true, breakGlassGroups: ['sre'], tlsSecret: true });
     expect(settings.syncerIdentity).toBe(`system:serviceaccount:${NAMESPACE}:${one(objs, 'ServiceAccount').metadata.name}`);
     const mounts = (container(objs).volumeMounts as Obj[]).map((m) => m.mountPath);
     expect(mounts).toContain(settings.tlsDir);
