@@ -92,6 +92,16 @@ describe('chart source', () => {
     expect(Object.keys(schema.properties.config.properties).sort()).toEqual(Object.keys(SETTING_DEFS).sort());
   });
 
+  it('lists every value with its default in the chart README', () => {
+    const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
+    const values = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const keys = [...Object.keys(values), ...Object.keys(values.config as object).map((k) => `config.${k}`)];
+    for (const key of keys) expect(readme, key).toContain(`| \`${key}\` |`);
+    for (const [name, value] of Object.entries(values.config as Record<string, unknown>)) {
+      if (value === null || typeof value !== 'object') expect(readme, `config.${name} default`).toContain(`| \`config.${name}\` | \`${value === '' ? '""' : String(value)}\` |`);
+    }
+  });
+
   it('never templates a caBundle', () => {
     for (const file of readdirSync(join(CHART_DIR, 'templates'))) {
       const code = readFileSync(join(CHART_DIR, 'templates', file), 'utf8').split('\n').filter((l) => !/^\s*(#|\{\{-? ?\/\*)/.test(l));
