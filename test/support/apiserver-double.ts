@@ -495,6 +495,7 @@ export class ApiServerDouble {
   readonly requests: LoggedRequest[] = [];
   private readonly defs: ResourceDef[];
   private readonly store = new Map<ResourceDef, Map<string, Obj>>();
+  private readonly sortedCache = new Map<ResourceDef, [string, Obj][]>();
   private readonly managers = new Map<string, ManagerEntry[]>(); // by uid
   private history: HistoryEntry[] = [];
   private oldestRv: number;
@@ -668,13 +669,25 @@ export class ApiServerDouble {
     return o;
   }
 
-  private sorted(def: ResourceDef, ns: string | undefined): Obj[] {
-    const items = [...this.store.get(def)!.entries()].filter(([, o]) => ns === undefined || o.metadata?.namespace === ns);
-    items.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return items.map(([, o]) => o);
+  /** [key, object] sorted by key, cached until the next write to that resource. */
+  private entries(def: ResourceDef): [string, Obj][] {
+    let cached = this.sortedCache.get(def);
+    if (!cached) {
+      cached = [...this.store.get(def)!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      this.sortedCache.set(def, cached);
+    }
+    return cached;
   }
 
+  private sorted(def: ResourceDef, ns: string | undefined): Obj[] {
+    return this.entries(def)
+      .filter(([, o]) => ns === undefined || o.metadata?.namespace === ns)
+      .map(([, o]) => o);
+  }
+
+
   private record(def: ResourceDef, type: HistoryEntry['type'], obj: Obj, prev?: Obj): void {
+    this.sortedCache.delete(def);
     const entry: HistoryEntry = { rv: this.rv, def, type, obj: structuredClone(obj), prev };
     this.history.push(entry);
     if (this.history.length > 50_000) {
@@ -946,7 +959,8 @@ export class ApiServerDouble {
   private doList(def: ResourceDef, ns: string | undefined, query: Record<string, string>): Reply {
     const selector = parseLabelSelector(query.labelSelector ?? '');
     const fields = parseFieldSelector(query.fieldSelector);
-    let items = this.sorted(def, ns).filter((o) => matchesSelector(o, selector) && matchesFields(o, fields));
+    const all = this.entries(def);
+    let from = 0;
     let listRv = this.rv;
     const limit = query.limit ? Number(query.limit) : 0;
     if (query.continue) {
@@ -956,15 +970,33 @@ export class ApiServerDouble {
       }
       listRv = token.rv;
       const start = token.start.endsWith('\u0000') ? token.start.slice(0, -1) : token.start;
-      items = items.filter((o) => this.key(def, o.metadata?.namespace as string | undefined, String(o.metadata?.name)) > start);
+      let lo = 0;
+      let hi = all.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (all[mid]![0] <= start) lo = mid + 1;
+        else hi = mid;
+      }
+      from = lo;
+    }
+    const wanted = (o: Obj) => (ns === undefined || o.metadata?.namespace === ns) && matchesSelector(o, selector) && matchesFields(o, fields);
+    const page: Obj[] = [];
+    let i = from;
+    let more = false;
+    for (; i < all.length; i++) {
+      const o = all[i]![1];
+      if (!wanted(o)) continue;
+      if (limit > 0 && page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push(o);
     }
     const metadata: Record<string, unknown> = {};
-    let page = items;
-    if (limit > 0 && items.length > limit) {
-      page = items.slice(0, limit);
+    if (more) {
       const last = page[page.length - 1]!;
       metadata.continue = encodeContinue(listRv, this.key(def, last.metadata?.namespace as string | undefined, String(last.metadata?.name)));
-      if (!query.labelSelector && !query.fieldSelector) metadata.remainingItemCount = items.length - limit;
+      if (!query.labelSelector && !query.fieldSelector) metadata.remainingItemCount = all.slice(i).filter(([, o]) => wanted(o)).length;
     } else if (def.custom) metadata.continue = '';
     metadata.resourceVersion = String(listRv);
     return {
