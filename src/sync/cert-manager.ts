@@ -19,6 +19,8 @@ export interface CertSecretPort {
 
 export interface CaBundlePort {
   inject(caBundle: string): Promise<InjectResult>;
+  /** What the webhook configurations hold now (base64 caBundles per webhook). */
+  read?(): Promise<{ webhooks?: { caBundle?: string }[] }[]>;
 }
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -52,12 +54,28 @@ export interface CertRound {
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-/** Makes the Secret when it does not exist yet; any replica may call it (the first create wins). */
-export async function bootstrapCertificates(deps: Pick<CertManagerDeps, 'secret' | 'names' | 'policy' | 'now' | 'logger'>): Promise<'created' | 'exists'> {
+/** The CAs the webhook configurations trust now (PEM), so a remade Secret keeps trusting them. */
+async function trustedNow(webhooks: CaBundlePort | undefined): Promise<string> {
+  if (!webhooks?.read) return '';
+  try {
+    const states = await webhooks.read();
+    const bundles = new Set(states.flatMap((s) => (s.webhooks ?? []).map((w) => w.caBundle ?? '')));
+    return [...bundles].map((b) => Buffer.from(b, 'base64').toString('utf8')).join('\n');
+  } catch {
+    return ''; // not allowed or not reachable: start without the old CAs
+  }
+}
+
+/**
+ * Makes the Secret when it does not exist yet; any replica may call it (the first create wins).
+ * CAs the webhook configurations already trust stay in the new bundle while they are valid, so
+ * replicas still serving a certificate from a lost Secret stay trusted until they reload.
+ */
+export async function bootstrapCertificates(deps: Pick<CertManagerDeps, 'secret' | 'names' | 'policy' | 'now' | 'logger'> & { webhooks?: CaBundlePort }): Promise<'created' | 'exists'> {
   if (await deps.secret.read()) return 'exists';
   const now = deps.now?.() ?? new Date();
   const step: RotationStep = { kind: 'new-ca', reason: 'no certificate Secret yet' };
-  const made = applyRotation({}, step, deps.names, now, deps.policy ?? DEFAULT_ROTATION);
+  const made = applyRotation({ ca: await trustedNow(deps.webhooks) }, step, deps.names, now, deps.policy ?? DEFAULT_ROTATION);
   const result = await deps.secret.create(made);
   if (result === 'created') deps.logger?.info({ names: [...deps.names.dns, ...deps.names.ips] }, 'created the CA and serving certificate');
   return result;
@@ -196,7 +214,7 @@ export async function startClusterCertificates(kc: KubeConfig, opts: ClusterCert
   let leader = opts.isLeader ?? (() => false);
   const secret = new CertSecretStore(kc, opts.namespace, certSecretName(opts.serviceName));
   const webhooks = new WebhookCaBundleInjector(kc, opts.serviceName);
-  await bootstrapCertificates({ secret, names: opts.names, policy: opts.policy, logger: opts.logger });
+  await bootstrapCertificates({ secret, webhooks, names: opts.names, policy: opts.policy, logger: opts.logger });
   const source = await secretTlsSource(async () => (await secret.read())?.data, {
     pollMs: opts.reloadMs,
     onProblem: (problem) => opts.logger?.warn({ secret: `${opts.namespace}/${secret.name}`, problem }, 'certificate Secret not usable'),

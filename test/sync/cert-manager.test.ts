@@ -121,6 +121,19 @@ describe('cert manager against the apiserver double', () => {
     expect(splitPemCertificates(pem('ca.crt'))).toHaveLength(2); // overlap continues until the old CA expires
   });
 
+  it('a deleted Secret is remade with a new CA, keeping the CA the webhooks trust in the bundle', async () => {
+    const m = createCertManager(deps);
+    await m.runOnce();
+    const oldCa = pem('ca.crt');
+    api.remove('v1', 'Secret', 'sgbridge-tls', 'sgbridge-system');
+    await m.runOnce();
+    const cas = splitPemCertificates(pem('ca.crt'));
+    expect(cas).toHaveLength(2);
+    expect(cas[1]).toBe(splitPemCertificates(oldCa)[0]);
+    expect(new X509Certificate(pem('tls.crt')).verify(new X509Certificate(cas[0]!).publicKey)).toBe(true);
+    expect(bundles()).toEqual(Array(4).fill(Buffer.from(pem('ca.crt')).toString('base64')));
+  });
+
   it('leaves a Secret that changed meanwhile alone (another leader wrote it)', async () => {
     const m = createCertManager(deps);
     await m.runOnce();
