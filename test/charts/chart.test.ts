@@ -10,7 +10,7 @@ import { CALICO_GROUPS } from '../../src/core/protection/kinds.js';
 import { PROTECTED_TIER_NAMES } from '../../src/core/vocabulary.js';
 import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/webhook-config.js';
 import { API_PERMISSIONS } from '../../src/kube/permissions.js';
-import { CHART_DIR, helm, renderChart, writeValues, type K8sObject } from '../support/helm.js';
+import { CHART_DIR, REPO_ROOT, helm, renderChart, writeValues, type K8sObject } from '../support/helm.js';
 
 const RELEASE = 'edge';
 const NAMESPACE = 'sg-ops';
@@ -100,6 +100,12 @@ describe('chart source', () => {
     for (const [name, value] of Object.entries(values.config as Record<string, unknown>)) {
       if (value === null || typeof value !== 'object') expect(readme, `config.${name} default`).toContain(`| \`config.${name}\` | \`${value === '' ? '""' : String(value)}\` |`);
     }
+  });
+
+  it('probes paths the admission server serves', () => {
+    const app = readFileSync(join(REPO_ROOT, 'src/admission/app.ts'), 'utf8');
+    const probes = (parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as { probes: Record<string, { path: string }> }).probes;
+    for (const [name, probe] of Object.entries(probes)) expect(app, `${name} probe ${probe.path}`).toContain(`app.get('${probe.path}'`);
   });
 
   it('never templates a caBundle', () => {

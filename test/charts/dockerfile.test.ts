@@ -98,6 +98,11 @@ describe('Dockerfile', () => {
       expect(Array.isArray(parsed), `${op} in exec (JSON) form`).toBe(true);
     }
     expect(JSON.parse(final.find((i) => i.op === 'ENTRYPOINT')!.args)).toEqual(['node', 'dist/main.js']);
+    // dist/main.js is what `npm run build` makes from src/main.ts, and the package's own bin.
+    const build = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    expect(existsSync(join(REPO_ROOT, 'src/main.ts'))).toBe(true);
+    expect((pkg as unknown as { bin: Record<string, string> }).bin.sgbridge).toBe('dist/main.js');
   });
 
   it('leaves no shell in the final image, and runs nothing after removing it', () => {
