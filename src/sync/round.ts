@@ -89,9 +89,10 @@ export async function runRound(ctx: RoundContext): Promise<RoundResult> {
 
   // ---- read: everything, or nothing is written ----
   const failures: string[] = [];
-  const read = async <T>(call: string, fn: () => Promise<T>): Promise<T | undefined> => {
+  // Kubernetes reads are retried here; the EC2 reader has the SDK's adaptive retries already.
+  const read = async <T>(call: string, fn: () => Promise<T>, retried = true): Promise<T | undefined> => {
     try {
-      return await withRetries(fn, { attempts: ctx.writeAttempts ?? 3, baseDelayMs: ctx.writeBaseDelayMs ?? 200 });
+      return retried ? await withRetries(fn, { attempts: ctx.writeAttempts ?? 3, baseDelayMs: ctx.writeBaseDelayMs ?? 200 }) : await fn();
     } catch (err) {
       const e = err as { call?: string; code?: string };
       const label = e?.call ?? call;
@@ -109,7 +110,7 @@ export async function runRound(ctx: RoundContext): Promise<RoundResult> {
       } catch (err) {
         throw Object.assign(err as object, { call: (err as { call?: string }).call ?? 'inventory' });
       }
-    }),
+    }, false),
     read('list nodes', () => reader.nodes()),
     read('list networkpolicies', () => reader.annotatedNetworkPolicies()),
     read('list namespaces', () => reader.namespaces()),
