@@ -29,10 +29,10 @@ describe('sgbridge render', () => {
   it('prints the tutorial VPC as multi-document YAML and a one-line summary on stderr', async () => {
     await render('--inventory', EXAMPLE_INVENTORY);
     const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
-    expect(docs).toHaveLength(19);
+    expect(docs).toHaveLength(18);
     expect(docs[0]).toMatchObject({ apiVersion: 'crd.projectcalico.org/v1', kind: 'Tier', metadata: { name: 'sg-remote' } });
     expect(docs.some((d) => d.metadata.name === 'sg-local.sg-98765432109876')).toBe(true);
-    expect(err).toBe('sgbridge render: 7 groups → 3 tiers, 12 policies, 28 rules, 2 host endpoints, 2 node network sets; no peers skipped\n');
+    expect(err).toBe('sgbridge render: 7 groups → 3 tiers, 11 policies, 26 rules, 2 host endpoints, 2 node network sets; no peers skipped\n');
   });
 
   it('--output json --api v3 prints a v1 List of projectcalico.org/v3 objects', async () => {
@@ -74,6 +74,6 @@ describe('sgbridge render', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'sgbridge-render-')), 'out', 'calico.yaml');
     const line = await renderToFile(defaultSettings(), path);
     expect(line).toMatch(/^7 groups → 3 tiers/);
-    expect(parseAllDocuments(readFileSync(path, 'utf8'))).toHaveLength(19);
+    expect(parseAllDocuments(readFileSync(path, 'utf8'))).toHaveLength(18);
   });
 });

@@ -10,6 +10,7 @@ import { hostEndpointFor } from './host-endpoints.js';
 import { localPolicies } from './local-policies.js';
 import { metadataPolicy } from './metadata-policy.js';
 import { groupsByInstance, nodeLabelCarrier } from './node-label-carriers.js';
+import { resolveInternalGroups } from '../internal-groups.js';
 import { nonMemberPolicy, remotePolicies } from './remote-policies.js';
 import { mapGroup } from './rule-mapping.js';
 import { summarize } from './summary.js';
@@ -23,7 +24,10 @@ export { summaryLine } from './summary.js';
 export { vpcMembers, eniRole, eniKind, isVpcCniEni } from './vpc-members.js';
 export * from './naming.js';
 
-export type TranslateSettings = Pick<Settings, 'hostEndpointNode' | 'metadataAccess' | 'nodeGroups'>;
+export type TranslateSettings = Pick<
+  Settings,
+  'hostEndpointNode' | 'metadataAccess' | 'nodeGroups' | 'trustGroupId' | 'enforcedGroupId' | 'podDefaultGroupId' | 'clusterName'
+>;
 
 /** Cluster facts when no cluster is reachable: the nodes the inventory file lists, if any. */
 export function factsFromInventory(inventory: Inventory): ClusterFacts {
@@ -35,7 +39,11 @@ export function translate(inventory: Inventory, facts: ClusterFacts, settings: T
   const ctx = createContext(inventory, skipped);
   const groups = inventory.securityGroups.filter((g) => g.vpcId === inventory.vpcId).sort((a, b) => compare(a.groupId, b.groupId));
   const members = vpcMembers(inventory, facts.nodes);
+  // The trust and enforced groups exist only to open AWS between hosts and VPC members; their
+  // rules are what sg-remote replaces, so they never speak for a member there.
+  const internal = resolveInternalGroups(settings, inventory);
   const groupsWithMembers = new Set(members.flatMap((e) => e.groups));
+  for (const g of [internal.trust, internal.enforced]) if (g) groupsWithMembers.delete(g);
 
   const mapped = groups.map((g) => mapGroup(g, ctx));
   const objects: CalicoObject[] = tiers();

@@ -36,7 +36,7 @@ describe('tutorial checkpoints: ec2-instance → pod-tester on tcp/80', () => {
       const e = run(manifests, from, POD, '80/tcp');
       expect(e.verdict, from).toBe('allow');
       expect(decisive(e)).toEqual([
-        ['sg-remote', 'sg-remote.sg-0f1e2d3c4b5a69788', 'Pass'],
+        ['sg-remote', 'sg-remote.sg-12345678901234', 'Pass'],
         ['sg-local', 'sg-local.sg-98765432109876', 'Pass'],
         [null, 'kns.integration-demo', 'Allow'],
       ]);

@@ -113,10 +113,18 @@ describe('tutorial VPC', () => {
     });
   });
 
+  it('never lets the trust or enforced group speak for a VPC member in sg-remote', async () => {
+    // Every member carries tigera-trust-host-enforcement, whose allow-all outbound only opens AWS
+    // for Calico to enforce; were it a sg-remote policy, no member's own rules would ever restrict.
+    const { objects } = await tutorial();
+    const remote = objects.filter((o) => o.metadata.name.startsWith('sg-remote.')).map((o) => o.metadata.name);
+    expect(remote).toEqual(['sg-remote.sg-0d8b7c6a5e4f30211', 'sg-remote.sg-12345678901234', 'sg-remote.not-vpc-member']);
+  });
+
   it('summarizes what it rendered', async () => {
     const { summary, skipped } = await tutorial();
     expect(skipped).toEqual([]);
     expect(summary).toMatchObject({ groups: 7, tiers: 3, hostEndpoints: 2, networkSets: 2, skipped: 0 });
-    expect(summary.policies).toBe(3 /* sg-remote: db, trust, instance */ + 1 /* not-vpc-member */ + 7 /* sg-local */ + 1 /* metadata */);
+    expect(summary.policies).toBe(2 /* sg-remote: db, instance (never the trust group) */ + 1 /* not-vpc-member */ + 7 /* sg-local */ + 1 /* metadata */);
   });
 });
