@@ -153,6 +153,8 @@ export interface Fault {
 interface Reply {
   status: number;
   body: unknown;
+  /** body is already serialized JSON */
+  json?: string;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -496,6 +498,8 @@ export class ApiServerDouble {
   private readonly defs: ResourceDef[];
   private readonly store = new Map<ResourceDef, Map<string, Obj>>();
   private readonly sortedCache = new Map<ResourceDef, [string, Obj][]>();
+  /** Serialized list items by stored object (a write stores a new object, so entries never go stale). */
+  private readonly jsonCache = new WeakMap<Obj, string>();
   private readonly managers = new Map<string, ManagerEntry[]>(); // by uid
   private history: HistoryEntry[] = [];
   private oldestRv: number;
@@ -667,6 +671,15 @@ export class ApiServerDouble {
       delete o.kind;
     }
     return o;
+  }
+
+  private itemJson(def: ResourceDef, o: Obj): string {
+    let json = this.jsonCache.get(o);
+    if (json === undefined) {
+      json = JSON.stringify(this.present(def, o, def.custom));
+      this.jsonCache.set(o, json);
+    }
+    return json;
   }
 
   /** [key, object] sorted by key, cached until the next write to that resource. */
@@ -872,6 +885,7 @@ export class ApiServerDouble {
     // ownership: this manager's Apply set is exactly its intent; forced fields leave other managers
     const removed = new Set<string>([...previous].filter((p) => !intent.has(p) && !owners.some((m) => m !== mine && m.fields.has(p))));
     this.updateOwnership(uid, manager, 'Apply', taken, removed, new Set(intent.keys()));
+    this.jsonCache.delete(this.current(def, ns, name));
     if (changed) {
       const entry = this.managers.get(uid)?.find((m) => m.manager === manager && m.operation === 'Apply');
       if (entry) entry.time = nowTime();
@@ -1001,7 +1015,9 @@ export class ApiServerDouble {
     metadata.resourceVersion = String(listRv);
     return {
       status: 200,
-      body: { apiVersion: this.apiVersionOf(def), items: page.map((o) => this.present(def, o, def.custom)), kind: `${def.kind}List`, metadata },
+      body: undefined,
+      // items are serialized once per object version (lists of 50k objects stay cheap)
+      json: `{"apiVersion":${JSON.stringify(this.apiVersionOf(def))},"items":[${page.map((o) => this.itemJson(def, o)).join(',')}],"kind":${JSON.stringify(`${def.kind}List`)},"metadata":${JSON.stringify(metadata)}}`,
     };
   }
 
@@ -1104,7 +1120,10 @@ export class ApiServerDouble {
     log.status = reply.status;
     const headers: Record<string, string> = { 'cache-control': 'no-cache, private', ...reply.headers };
     if (reply.status === 403) headers['x-content-type-options'] = 'nosniff';
-    if (typeof reply.body === 'string') {
+    if (reply.json !== undefined) {
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...headers });
+      res.end(reply.json);
+    } else if (typeof reply.body === 'string') {
       res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers });
       res.end(reply.body);
     } else {
