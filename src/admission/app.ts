@@ -102,14 +102,18 @@ export const admissionPlugin: FastifyPluginAsync<AdmissionPluginOptions> = async
   const metrics = admissionMetrics(opts.registry);
   const parse = makeJsonBodyParser((text) => sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) as unknown);
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+  const parser = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     try {
       done(null, parse(body as string));
     } catch (err) {
       done(err as Error, undefined);
     }
-  });
+  };
+  app.removeAllContentTypeParsers();
+  // application/json is what the apiserver sends (an exact match is fastify's fast path); any
+  // other content type is read the same way and refused by the codec if it is not JSON.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parser);
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parser);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const path = req.routeOptions.url ?? '';

@@ -15,11 +15,14 @@ function namesGroups(request: AdmissionRequest): boolean {
   return typeof annotations === 'object' && annotations !== null && typeof annotations[SG_ANNOTATION] === 'string';
 }
 
+const OFF: NamespaceFacts = { allowList: 'off' };
+
 /** `policy` is read on every request, so a refreshed inventory takes effect at once. */
 export function mutateHandler(policy: () => MembershipPolicy, namespaceFacts: NamespaceFactsLookup = NO_NAMESPACE_FACTS): AdmissionHandler {
-  return async (request, ctx): Promise<Decision> => {
+  return (request, ctx): Decision | Promise<Decision> => {
     const namespace = request.namespace ?? request.object?.metadata?.namespace ?? '';
-    const facts: NamespaceFacts = namesGroups(request) && namespace ? await namespaceFacts(namespace, ctx) : { allowList: 'off' };
-    return decideMutation(request, policy(), facts);
+    if (!namesGroups(request) || !namespace) return decideMutation(request, policy(), OFF);
+    const facts = namespaceFacts(namespace, ctx);
+    return facts instanceof Promise ? facts.then((f) => decideMutation(request, policy(), f)) : decideMutation(request, policy(), facts);
   };
 }

@@ -16,13 +16,19 @@ export class BodyError extends Error {
   }
 }
 
-const OPENING = /[[{]/g;
+/** Opening brackets anywhere in the text (strings included), counted natively up to `limit`. */
+function openingBrackets(text: string, limit: number): number {
+  let n = 0;
+  for (const bracket of ['{', '[']) {
+    for (let i = text.indexOf(bracket); i !== -1 && n <= limit; i = text.indexOf(bracket, i + 1)) n++;
+  }
+  return n;
+}
 
 /** True when brackets outside strings nest deeper than `max`: one linear pass, no recursion. */
 export function nestingExceeds(text: string, max: number): boolean {
-  // Fast path for ordinary bodies: fewer opening brackets than the limit cannot nest past it
-  // (the regex count runs natively, the exact scan below in JS).
-  if (text.length <= max || (text.match(OPENING)?.length ?? 0) <= max) return false;
+  // Fast path for ordinary bodies: fewer opening brackets than the limit cannot nest past it.
+  if (text.length <= max || openingBrackets(text, max) <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -41,7 +47,7 @@ export function nestingExceeds(text: string, max: number): boolean {
 /** Parses a body with a depth bound, then with fastify's own prototype-poisoning-safe parser. */
 export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDepth = MAX_JSON_DEPTH): (text: string) => unknown {
   return (text) => {
-    if (text.trim() === '') throw new BodyError('body', 'body: expected an AdmissionReview JSON object, got an empty body');
+    if (text.length === 0 || (text.length < 16 && text.trim() === '')) throw new BodyError('body', 'body: expected an AdmissionReview JSON object, got an empty body');
     if (nestingExceeds(text, maxDepth)) throw new BodyError('body', `body: JSON nested deeper than ${maxDepth} levels; an AdmissionReview is never that deep`);
     try {
       return safeParse(text);
