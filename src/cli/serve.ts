@@ -18,6 +18,8 @@ import { decideValidation, protectionContextFrom, type ProtectionContext } from 
 import { SETTING_DEFS, type SettingName, type Settings } from '../core/settings.js';
 import { loadClusterConfig } from '../kube/client.js';
 import { NamespaceCache } from '../kube/namespaces.js';
+import { startClusterCertificates, type ClusterCertificates } from '../sync/cert-manager.js';
+import { startSyncer } from '../sync/syncer.js';
 import { createLogger, type Logger } from '../log.js';
 import { createRegistry } from '../metrics.js';
 import { fileTlsSource } from '../tls/file-source.js';
@@ -39,6 +41,8 @@ export interface ServePieces {
   logger: Logger;
   app: AdmissionApp;
   namespaces: NamespaceCache;
+  /** The certificate Secret loop, when serving from the Secret (tlsSecret). */
+  certificates?: ClusterCertificates;
 }
 
 export interface Stoppable {
@@ -51,8 +55,18 @@ export interface Stoppable {
  */
 export type ClusterParts = (pieces: ServePieces) => Promise<Stoppable>;
 
-/** Until the syncer is wired in, serve runs admission only. */
+/** Admission only (tests, and callers that bring their own cluster parts). */
 export const admissionOnly: ClusterParts = async () => ({ stop: async () => undefined });
+
+/**
+ * What `sgbridge serve` runs in a cluster: the leader-elected syncer, whose full inventory reads
+ * feed both webhooks, and whose leadership also decides who renews the certificates.
+ */
+export const syncerParts: ClusterParts = async (p) => {
+  const syncer = startSyncer({ kubeConfig: p.kubeConfig, settings: p.settings, log: p.logger, registry: p.registry, onInventory: p.setInventory });
+  p.certificates?.setLeader(() => syncer.elector.isLeader());
+  return { stop: () => syncer.stop() };
+};
 
 export interface ServeOptions {
   settings: Settings;
@@ -133,7 +147,11 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     '/mutate': mutateHandler(() => policy, namespaces ? (ns, ctx) => namespaces.facts(ns, ctx.timeoutMs) : NO_NAMESPACE_FACTS),
     '/validate': (request) => decideValidation(request, protection),
   };
-  const tls = await tlsFor(settings, logger);
+  const certificates =
+    kubeConfig && settings.tlsSecret
+      ? await startClusterCertificates(kubeConfig, { namespace: settings.namespace, serviceName: settings.serviceName, names: { dns: settings.tlsDns, ips: settings.tlsIps }, logger })
+      : undefined;
+  const tls = certificates?.source ?? (await tlsFor(settings, logger));
   const app = await buildApp({
     tls,
     logger,
@@ -146,7 +164,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const url = `https://${hostForUrl(settings.listen)}:${port}`;
 
-  const cluster = kubeConfig && namespaces ? await (opts.clusterParts ?? admissionOnly)({ settings, kubeConfig, inventory: () => inventory, setInventory, registry, logger, app, namespaces }) : undefined;
+  const cluster = kubeConfig && namespaces ? await (opts.clusterParts ?? admissionOnly)({ settings, kubeConfig, inventory: () => inventory, setInventory, registry, logger, app, namespaces, certificates }) : undefined;
   out(tryItText(settings, url));
 
   let stopping: Promise<void> | undefined;
@@ -155,7 +173,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       await cluster?.stop();
       await app.close(); // stops accepting, drains in-flight requests
       await namespaces?.stop();
-      tls.close();
+      if (certificates) await certificates.stop();
+      else tls.close();
     })());
   return { url, port, app, tls, stop };
 }
@@ -182,7 +201,7 @@ export function registerServe(program: Command): void {
   cmd.action(async () => {
     const settings = settingsFrom(cmd);
     const { renderTo } = cmd.opts<{ renderTo?: string }>();
-    const running = await startServe({ settings, renderTo });
+    const running = await startServe({ settings, renderTo, clusterParts: syncerParts });
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) process.exit(1); // a second signal: stop waiting
