@@ -53,6 +53,7 @@
 // text/plain 404 for a group/version not served; discovery needs no permission, as in RBAC's
 // system:discovery). RBAC: any request of 'sgbridge' not covered by the permissions (resource +
 // verb; list vs get vs watch; namespace scope only in options.namespace) → 403 as 025/026.
+import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -449,20 +450,6 @@ function dottedPath(path: string): string {
     .join('');
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch);
   const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
@@ -784,9 +771,9 @@ export class ApiServerDouble {
     }
     next.apiVersion = cur.apiVersion;
     next.kind = cur.kind;
-    if (deepEqual(next, cur)) return false;
+    if (isDeepStrictEqual(next, cur)) return false;
     this.validate(def, next);
-    const specChanged = Object.keys({ ...cur, ...next }).some((k) => k !== 'metadata' && k !== 'status' && !deepEqual(cur[k], next[k]));
+    const specChanged = Object.keys({ ...cur, ...next }).some((k) => k !== 'metadata' && k !== 'status' && !isDeepStrictEqual(cur[k], next[k]));
     this.rv++;
     meta.resourceVersion = String(this.rv);
     if (def.generation && specChanged) meta.generation = Number(curMeta.generation ?? 1) + 1;
@@ -800,7 +787,7 @@ export class ApiServerDouble {
     const before = leafPaths(cur);
     const after = leafPaths(next);
     const changed = new Set<string>();
-    for (const [p, v] of after) if (!before.has(p) || !deepEqual(before.get(p), v)) changed.add(p);
+    for (const [p, v] of after) if (!before.has(p) || !isDeepStrictEqual(before.get(p), v)) changed.add(p);
     const removed = new Set<string>([...before.keys()].filter((p) => !after.has(p)));
     if (changed.size || removed.size) this.updateOwnership(uid, manager, 'Update', changed, removed);
   }
@@ -855,7 +842,7 @@ export class ApiServerDouble {
     const taken = new Set<string>();
     for (const [p, v] of intent) {
       const curVal = hasPath(cur, p) ? getPath(cur, p) : undefined;
-      const same = hasPath(cur, p) && deepEqual(curVal, v);
+      const same = hasPath(cur, p) && isDeepStrictEqual(curVal, v);
       for (const m of owners) {
         if (m === mine || !m.fields.has(p)) continue;
         if (!same) {
