@@ -80,7 +80,9 @@ function webhookRoute(path: string, handler: AdmissionHandler, metrics: Admissio
     const request = decoded.request;
     let decision: Decision;
     try {
-      decision = await handler(request, { timeoutMs: parseTimeoutQuery(req.query) });
+      // The pod decision is usually synchronous: awaiting only a real promise saves a microtask turn per request.
+      const result = handler(request, { timeoutMs: parseTimeoutQuery(req.query) });
+      decision = result instanceof Promise ? await result : result;
     } catch (err) {
       metrics.observe(webhook, request.operation, 'error', reply.elapsedTime / 1000);
       req.log.error({ webhook, uid: request.uid, err }, 'admission handler failed');
