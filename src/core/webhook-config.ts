@@ -35,7 +35,16 @@ export const WEBHOOK_NAMES = {
   validateCalico: 'calico.validate.sgbridge.io',
   validateNetworkPolicies: 'networkpolicies.validate.sgbridge.io',
   validatePods: 'pods.validate.sgbridge.io',
+  validatePodStatus: 'podstatus.validate.sgbridge.io',
 } as const;
+
+/**
+ * CEL: the update changes the pod's labels. pods/status updates may change metadata (Kubernetes'
+ * pod status strategy only resets spec and owner references), so a label change there must face
+ * rule 6 too; kubelet's own status updates, which leave labels alone, never reach sgbridge.
+ */
+export const LABELS_CHANGED =
+  'has(object.metadata.labels) != has(oldObject.metadata.labels) || (has(object.metadata.labels) && object.metadata.labels != oldObject.metadata.labels)';
 
 export const CALICO_API_GROUPS = { v3: 'projectcalico.org', crd: 'crd.projectcalico.org' } as const;
 
@@ -219,6 +228,21 @@ export function buildValidatingWebhookConfiguration(opts: WebhookConfigOptions):
         namespaceSelector: namespaceSelector(s),
         conditions: conditions(s, { breakGlass: true }),
       }),
+      // Rule 6 on pods/status, only for updates that change labels: without matchConditions
+      // (Kubernetes < 1.28) every kubelet status update would wait on sgbridge, so it is left out
+      // there and the syncer's relabelling is the only repair.
+      ...(opts.matchConditions === false
+        ? []
+        : [
+            webhook(opts, {
+              name: WEBHOOK_NAMES.validatePodStatus,
+              path: PATHS.validate,
+              rules: [rule([''], ['v1'], ['pods/status'], ['UPDATE'], 'Namespaced')],
+              failurePolicy: opts.failurePolicy,
+              namespaceSelector: namespaceSelector(s),
+              conditions: [...conditions(s, { breakGlass: true }), { name: 'labels-changed', expression: LABELS_CHANGED }],
+            }),
+          ]),
     ],
   };
 }

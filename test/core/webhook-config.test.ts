@@ -49,7 +49,7 @@ function ruleMatches(rule: Any, req: Any): boolean {
   return (
     has(rule.apiGroups, req.resource.group) &&
     has(rule.apiVersions, req.resource.version) &&
-    has(rule.resources, req.resource.resource) &&
+    has(rule.resources, req.subResource ? `${req.resource.resource}/${req.subResource}` : req.resource.resource) &&
     has(rule.operations, req.operation) &&
     (rule.scope === '*' || rule.scope === scope)
   );
@@ -133,6 +133,7 @@ describe('ValidatingWebhookConfiguration', () => {
       ...['projectcalico.org', 'crd.projectcalico.org'].flatMap((g) => CALICO_RESOURCES.map((r) => `${g}/${r.resource}:CREATE,UPDATE,DELETE`)),
       'networking.k8s.io/networkpolicies:CREATE,UPDATE',
       '/pods:CREATE,UPDATE',
+      '/pods/status:UPDATE',
     ]);
     expect([...covered].sort()).toEqual([...expected].sort());
     expect(CALICO_RESOURCES.map((r) => r.kind).sort()).toEqual(
@@ -145,7 +146,8 @@ describe('ValidatingWebhookConfiguration', () => {
       for (const r of w.rules) {
         for (const group of r.apiGroups) {
           for (const resource of r.resources) {
-            const guarded = classify({ uid: 'x', kind: { group, version: 'v1', kind: '' }, resource: { group, version: 'v1', resource }, operation: 'CREATE' } as Any);
+            const [plural, subResource] = resource.split('/');
+            const guarded = classify({ uid: 'x', kind: { group, version: 'v1', kind: '' }, resource: { group, version: 'v1', resource: plural }, subResource, operation: 'UPDATE' } as Any);
             expect(guarded.family, `${group}/${resource}`).not.toBe('other');
           }
         }
@@ -164,6 +166,7 @@ describe('ValidatingWebhookConfiguration', () => {
 
   it('pods are validated in the same namespaces as they are mutated', () => {
     expect(byName(WEBHOOK_NAMES.validatePods).namespaceSelector).toEqual(mwc.webhooks[0].namespaceSelector);
+    expect(byName(WEBHOOK_NAMES.validatePodStatus).namespaceSelector).toEqual(mwc.webhooks[0].namespaceSelector);
     expect(byName(WEBHOOK_NAMES.validateNetworkPolicies).namespaceSelector).toBeUndefined();
   });
 
@@ -199,6 +202,17 @@ describe('ValidatingWebhookConfiguration', () => {
     expect(routed([vwc], withUser(tier, 'bob', ['system:authenticated']))).toEqual([WEBHOOK_NAMES.validateCalico]);
     const noGroups = { ...tier, userInfo: { username: 'bob' } };
     expect(routed([vwc], noGroups)).toEqual([WEBHOOK_NAMES.validateCalico]);
+  });
+
+  it('sends pods/status updates only when they change labels, and only to rule 6', () => {
+    const labelled = samples.find((s) => s.file.startsWith('014-'))!.request as Any; // dev adds sg.aws.tigera.io/… with kubectl label
+    const relabel = { ...labelled, subResource: 'status' };
+    expect(routed([vwc], relabel)).toEqual([WEBHOOK_NAMES.validatePodStatus]);
+    const kubeletUpdate = { ...relabel, userInfo: { username: 'system:node:ip-10-0-1-10.ec2.internal', groups: ['system:nodes'] }, object: { ...relabel.oldObject, status: { phase: 'Running' } } };
+    expect(routed([vwc], kubeletUpdate)).toEqual([]);
+    expect(routed([vwc], { ...relabel, userInfo: { username: settings.syncerIdentity } })).toEqual([]);
+    const old = buildValidatingWebhookConfiguration({ ...opts, matchConditions: false }) as Any;
+    expect(old.webhooks.map((w: Any) => w.name)).not.toContain(WEBHOOK_NAMES.validatePodStatus);
   });
 
   it('leaves matchConditions out for old clusters and targets a Service with no caBundle in a cluster', () => {

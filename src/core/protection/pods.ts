@@ -14,10 +14,22 @@ function membershipOf(labels: Record<string, string>): Map<string, string> {
 
 const groupOf = (label: string) => label.slice(MEMBERSHIP_LABEL_PREFIX.length);
 
+/** Whether the update touches membership labels (unreadable labels count as a change). */
+function membershipChanged(request: AdmissionRequest): boolean {
+  const now = isRecord(request.object) ? labelsOf(request.object, 'object') : undefined;
+  const before = isRecord(request.oldObject) ? labelsOf(request.oldObject, 'oldObject') : undefined;
+  if (!now?.ok || !before?.ok) return true;
+  const a = membershipOf(now.value);
+  const b = membershipOf(before.value);
+  return a.size !== b.size || [...a].some(([k, v]) => b.get(k) !== v);
+}
+
 export function podRule(request: AdmissionRequest, ctx: ProtectionContext): Decision {
-  // Status, binding, ephemeral containers…: the labels are not written through these.
-  if (request.subResource) return allow();
+  // Binding, ephemeral containers, resize…: labels are not written through these. pods/status is:
+  // the pod status strategy keeps metadata changes, so a label change there faces this rule too.
+  if (request.subResource && request.subResource !== 'status') return allow();
   const pod = request.object;
+  if (request.subResource === 'status' && !membershipChanged(request)) return allow();
   if (!isRecord(pod)) return deny(messages.unreadable('pod', 'request.object is missing or not a JSON object'), 400);
   const labels = labelsOf(pod, 'object');
   if (!labels.ok) return deny(messages.unreadable('pod', labels.problem), 400);

@@ -256,6 +256,20 @@ describe('rule 6: pod membership labels follow the annotation', () => {
     expectDenied(decide(r), INSTANCE_SG);
   });
 
+  it('refuses a membership label set through pods/status, and lets kubelet status updates through', () => {
+    // The pod status strategy keeps metadata changes: pods/status is a second way to write labels.
+    const status = (oldObject: unknown, object: unknown) => ({ ...request({ group: '', kind: 'Pod', operation: 'UPDATE', oldObject, object }), subResource: 'status' });
+    expectDenied(decide(status(pod(correct, annotated), pod({ ...correct, [membership(INSTANCE_SG)]: '' }, annotated))), INSTANCE_SG);
+    const { [membership(POD_SG)]: _removed, ...without } = correct;
+    expectDenied(decide(status(pod(correct, annotated), pod(without, annotated))), POD_SG);
+    expect(decide(status(pod(correct, annotated), pod(correct, annotated))).allowed).toBe(true);
+    // A pod labelled wrongly while the webhook was down: status updates that leave labels alone pass
+    // (the syncer relabels it); only a change of membership labels is judged.
+    const stale = { app: 'x' };
+    expect(decide(status(pod(stale, annotated), pod(stale, annotated))).allowed).toBe(true);
+    expect(decide({ ...status(pod(correct, annotated), pod({ ...correct, [membership(INSTANCE_SG)]: '' }, annotated)), subResource: 'binding' }).allowed).toBe(true);
+  });
+
   it('refuses a pod whose annotation is invalid or names an internal group', () => {
     expectDenied(decide(create(pod(correct, { 'aws.tigera.io/security-groups': '["sg-nope"]' }))), 'aws.tigera.io/security-groups', 'sg-nope');
     expectDenied(decide(create(pod(correct, { 'aws.tigera.io/security-groups': `["${TRUST}"]` }))), 'internal');
