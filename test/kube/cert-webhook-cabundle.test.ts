@@ -30,7 +30,7 @@ describe('WebhookCaBundleInjector against the apiserver double', () => {
     const injector = new WebhookCaBundleInjector(api.kubeConfig(), 'sgbridge');
     expect((await injector.inject(bundleA)).patched).toEqual(['MutatingWebhookConfiguration/sgbridge', 'ValidatingWebhookConfiguration/sgbridge']);
     const stored: any = api.get('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'sgbridge');
-    expect(stored.webhooks).toHaveLength(3);
+    expect(stored.webhooks).toHaveLength((vwc as any).webhooks.length);
     for (const [i, w] of stored.webhooks.entries()) {
       expect(w.clientConfig).toEqual({ ...(vwc as any).webhooks[i].clientConfig, caBundle: bundleA });
       expect(w.rules).toEqual((vwc as any).webhooks[i].rules);
@@ -48,6 +48,6 @@ describe('WebhookCaBundleInjector against the apiserver double', () => {
     ] as any);
     expect((await injector.inject(bundleA)).patched).toEqual(['ValidatingWebhookConfiguration/sgbridge']);
     const states = await injector.read();
-    expect(states.flatMap((s) => s.webhooks!.map((w) => w.caBundle))).toEqual([bundleA, bundleA, bundleA, bundleA]);
+    expect(states.flatMap((s) => s.webhooks!.map((w) => w.caBundle))).toEqual(Array(1 + (vwc as any).webhooks.length).fill(bundleA));
   });
 });

@@ -12,6 +12,8 @@ import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver
 const DAY = 86_400_000;
 const settings = resolveSettings({ flags: {}, env: {} });
 const target = { service: { namespace: 'sgbridge-system', name: 'sgbridge', port: 443 } };
+/** Every webhook of both configurations: each must carry the bundle. */
+const WEBHOOKS = [buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration].reduce((n, build) => n + (build({ target, failurePolicy: 'Ignore', settings }) as any).webhooks.length, 0);
 const names = { dns: ['sgbridge', 'sgbridge.sgbridge-system', 'sgbridge.sgbridge-system.svc'], ips: [] };
 
 describe('cert manager against the apiserver double', () => {
@@ -64,7 +66,7 @@ describe('cert manager against the apiserver double', () => {
     const r = await m.runOnce();
     expect(r.patched).toEqual(['MutatingWebhookConfiguration/sgbridge', 'ValidatingWebhookConfiguration/sgbridge']);
     const ca = pem('ca.crt');
-    expect(bundles()).toEqual(Array(4).fill(Buffer.from(ca).toString('base64')));
+    expect(bundles()).toEqual(Array(WEBHOOKS).fill(Buffer.from(ca).toString('base64')));
     expect(new X509Certificate(pem('tls.crt')).subjectAltName).toBe('DNS:sgbridge, DNS:sgbridge.sgbridge-system, DNS:sgbridge.sgbridge-system.svc');
     api.clearRequests();
     expect(await m.runOnce()).toEqual({ action: 'none', reason: undefined, patched: [] });
@@ -110,7 +112,7 @@ describe('cert manager against the apiserver double', () => {
     const cas = splitPemCertificates(bundle);
     expect(cas).toHaveLength(2);
     expect(cas[1]).toBe(splitPemCertificates(oldCa)[0]);
-    expect(bundles()).toEqual(Array(4).fill(Buffer.from(bundle).toString('base64')));
+    expect(bundles()).toEqual(Array(WEBHOOKS).fill(Buffer.from(bundle).toString('base64')));
     expect(pem('tls.crt')).toBe(servingBefore); // not yet: the apiserver may not trust the new CA
 
     clock += 10_000;
@@ -131,7 +133,7 @@ describe('cert manager against the apiserver double', () => {
     expect(cas).toHaveLength(2);
     expect(cas[1]).toBe(splitPemCertificates(oldCa)[0]);
     expect(new X509Certificate(pem('tls.crt')).verify(new X509Certificate(cas[0]!).publicKey)).toBe(true);
-    expect(bundles()).toEqual(Array(4).fill(Buffer.from(pem('ca.crt')).toString('base64')));
+    expect(bundles()).toEqual(Array(WEBHOOKS).fill(Buffer.from(pem('ca.crt')).toString('base64')));
   });
 
   it('leaves a Secret that changed meanwhile alone (another leader wrote it)', async () => {
@@ -151,7 +153,7 @@ describe('cert manager against the apiserver double', () => {
       expect(bundles().every((b: unknown) => b === undefined)).toBe(true);
       certs.setLeader(() => true);
       for (let i = 0; i < 100 && bundles().some((b: unknown) => b === undefined); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(bundles()).toEqual(Array(4).fill(Buffer.from(pem('ca.crt')).toString('base64')));
+      expect(bundles()).toEqual(Array(WEBHOOKS).fill(Buffer.from(pem('ca.crt')).toString('base64')));
     } finally {
       await certs.stop();
     }
