@@ -26,6 +26,17 @@ async function until(cond: () => boolean, ms = 5_000): Promise<void> {
   }
 }
 
+/** A started watch on all policies that has seen its first change ('one'); `changes()` counts them. */
+async function watchingAfterFirstChange(): Promise<{ changes: () => number }> {
+  let changes = 0;
+  watch = new TriggerWatch(api.kubeConfig(), { path: PATH, listResourceVersion: listRv }, () => changes++, { restartDelayMs: 20 });
+  watch.start();
+  await until(() => api.openWatches() === 1);
+  api.create(gnp('one'));
+  await until(() => changes === 1);
+  return { changes: () => changes };
+}
+
 describe('TriggerWatch', () => {
   it('signals changes that match its selector, not the initial state', async () => {
     api.create(gnp('existing'));
@@ -43,33 +54,23 @@ describe('TriggerWatch', () => {
   });
 
   it('reopens a stream the server ended, from where it was', async () => {
-    let changes = 0;
-    watch = new TriggerWatch(api.kubeConfig(), { path: PATH, listResourceVersion: listRv }, () => changes++, { restartDelayMs: 20 });
-    watch.start();
-    await until(() => api.openWatches() === 1);
-    api.create(gnp('one'));
-    await until(() => changes === 1);
+    const { changes } = await watchingAfterFirstChange();
     api.closeWatches();
     await until(() => watch!.starts === 2 && api.openWatches() === 1);
     const reopened = api.requests.filter((r) => r.query.watch === 'true').at(-1)!;
     expect(reopened.query.resourceVersion).toBe(String(api.revision));
     api.create(gnp('two'));
-    await until(() => changes === 2);
+    await until(() => changes() === 2);
   });
 
   it('starts over after 410 Expired and asks for a round (changes may have been missed)', async () => {
-    let changes = 0;
-    watch = new TriggerWatch(api.kubeConfig(), { path: PATH, listResourceVersion: listRv }, () => changes++, { restartDelayMs: 20 });
-    watch.start();
-    await until(() => api.openWatches() === 1);
-    api.create(gnp('one'));
-    await until(() => changes === 1);
+    const { changes } = await watchingAfterFirstChange();
     api.pauseWatches(true);
     api.create(gnp('missed'));
     api.compact();
     api.pauseWatches(false);
     api.closeWatches();
-    await until(() => changes >= 2);
+    await until(() => changes() >= 2);
     await until(() => api.openWatches() === 1);
     // the restart after 410 started from the current revision, not the expired one
     const watches = api.requests.filter((r) => r.query.watch === 'true');
