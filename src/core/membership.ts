@@ -1,5 +1,6 @@
 // Pod membership (SPEC §1): the annotation alone decides a pod's sg.aws.tigera.io/* labels.
-import { allow, deny, type AdmissionRequest, type Decision, type JsonPatchOp, type KubeObject } from './admission-types.js';
+import { allow, deny, type AdmissionRequest, type Decision, type JsonPatchOp } from './admission-types.js';
+import { annotationsOf, isRecord, labelsOf } from './read.js';
 import { parseSgList, SG_LIST_EXAMPLE } from './sg-list.js';
 import { isMembershipLabel, membershipLabel, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from './vocabulary.js';
 
@@ -96,18 +97,6 @@ export function labelPatch(current: Record<string, string> | null | undefined, d
   return ops;
 }
 
-function labelsOf(pod: KubeObject): Record<string, string> | null | undefined {
-  return pod.metadata?.labels;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringMap(value: unknown): value is Record<string, string> {
-  return isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string');
-}
-
 /** Only core/v1 pods carry membership; anything else sent to the pod webhook passes untouched. */
 function isPod(request: AdmissionRequest): boolean {
   return request.resource.group === '' && request.resource.resource === 'pods';
@@ -118,13 +107,15 @@ export function decideMutation(request: AdmissionRequest, policy: MembershipPoli
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allow();
   if (request.subResource || !isPod(request)) return allow();
   const pod = request.object;
-  if (!isPlainObject(pod) || !isPlainObject(pod.metadata)) return deny('request.object is not a pod: it has no metadata', 400);
-  const { labels, annotations } = pod.metadata;
-  if (labels !== undefined && labels !== null && !isStringMap(labels)) return deny('request.object.metadata.labels must map strings to strings', 400);
-  if (annotations !== undefined && annotations !== null && !isStringMap(annotations)) return deny('request.object.metadata.annotations must map strings to strings', 400);
+  if (!isRecord(pod) || !isRecord(pod.metadata)) return deny('request.object is not a pod: it has no metadata', 400);
+  const labels = labelsOf(pod, 'request.object');
+  if (!labels.ok) return deny(labels.problem, 400);
+  const annotations = annotationsOf(pod, 'request.object');
+  if (!annotations.ok) return deny(annotations.problem, 400);
   const membership = deriveMembership(pod.metadata.annotations, policy, ns, request.namespace ?? pod.metadata.namespace ?? '');
   if (!membership.ok) return deny(membership.message);
-  const current = labelsOf(pod);
+  // Absent labels stay absent (not {}): the patch must then add /metadata/labels whole.
+  const current = pod.metadata.labels as Record<string, string> | null | undefined;
   const patch = labelPatch(current, desiredLabels(current, membership.groups));
   return allow({ ...(patch.length ? { patch } : {}), ...(membership.warnings.length ? { warnings: membership.warnings } : {}) });
 }

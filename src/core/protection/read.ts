@@ -1,42 +1,9 @@
-// Safe readers for objects sent by the apiserver: admission bodies are untrusted JSON, so every
-// field is checked before use and a malformed one is reported, never thrown.
+// Readers of untrusted admission objects that only the protection rules need.
 import type { AdmissionRequest } from '../admission-types.js';
+import { bad, isRecord, ok, type Readout } from '../read.js';
 
-export type Readout<T> = { ok: true; value: T } | { ok: false; problem: string };
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const ok = <T>(value: T): Readout<T> => ({ ok: true, value });
-const bad = <T>(problem: string): Readout<T> => ({ ok: false, problem });
-
-/** `where` names the object for messages, e.g. "object" or "oldObject". */
-export function metadataOf(obj: unknown, where: string): Readout<Record<string, unknown>> {
-  if (!isRecord(obj)) return bad(`${where} is not a JSON object`);
-  const meta = obj.metadata;
-  if (meta === undefined || meta === null) return ok({});
-  return isRecord(meta) ? ok(meta) : bad(`${where}.metadata is not a JSON object`);
-}
-
-/** Labels as a string map; absent or null labels are an empty map. */
-export function labelsOf(obj: unknown, where: string): Readout<Record<string, string>> {
-  const meta = metadataOf(obj, where);
-  if (!meta.ok) return meta;
-  const labels = meta.value.labels;
-  if (labels === undefined || labels === null) return ok({});
-  if (!isRecord(labels) || !Object.values(labels).every((v) => typeof v === 'string')) return bad(`${where}.metadata.labels must map strings to strings`);
-  return ok(labels as Record<string, string>);
-}
-
-export function annotationsOf(obj: unknown, where: string): Readout<Record<string, string>> {
-  const meta = metadataOf(obj, where);
-  if (!meta.ok) return meta;
-  const annotations = meta.value.annotations;
-  if (annotations === undefined || annotations === null) return ok({});
-  if (!isRecord(annotations) || !Object.values(annotations).every((v) => typeof v === 'string')) return bad(`${where}.metadata.annotations must map strings to strings`);
-  return ok(annotations as Record<string, string>);
-}
+// The generic readers are shared with the membership core; protection adds its own below.
+export { annotationsOf, isRecord, labelsOf, metadataOf, type Readout } from '../read.js';
 
 /** The spec; absent or null is an empty spec. */
 export function specOf(obj: unknown, where: string): Readout<Record<string, unknown>> {
