@@ -1,23 +1,22 @@
 // The admission server: a fastify plugin with the webhook routes, health, readiness and metrics,
 // and buildApp(), which wraps it in an HTTPS-only fastify instance (TLS >= 1.2) whose certificate
-// follows the TLS source without a restart. A request's way: route → decode → handler (core
-// decision) → encode → reply.
+// follows the TLS source without a restart. A request's way: route → parse → exchange (decode →
+// handler's core decision → encode) → reply. The apiserver's ordinary webhook call takes the same
+// exchange through the fast path in front of fastify (fast-path.ts).
+import { createServer, type ServerOptions } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyError, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import sjson from 'secure-json-parse';
 import type { Registry } from 'prom-client';
-import type { AdmissionRequest, Decision } from '../core/admission-types.js';
-import { BodyError, makeJsonBodyParser } from './json-body.js';
-import { admissionMetrics, type AdmissionMetrics, type Outcome } from './metrics.js';
-import { decodeReview, encodeResponse, parseTimeoutQuery } from './review.js';
+import { webhookFastPath } from './fast-path.js';
+import { BodyError, parseAdmissionBody } from './json-body.js';
+import { admissionMetrics, type AdmissionMetrics } from './metrics.js';
+import { parseTimeoutQuery } from './review.js';
+import { createWebhook, errorBody, JSON_CONTENT_TYPE, type AdmissionHandler, type Webhook, type WebhookAnswer, type WebhookLog } from './webhook.js';
+
+export type { AdmissionHandler, HandlerContext } from './webhook.js';
 
 export const BODY_LIMIT = 7 * 1024 * 1024;
-
-/** What a handler may know besides the request: the time the apiserver waits (from ?timeout=). */
-export interface HandlerContext {
-  timeoutMs?: number;
-}
-export type AdmissionHandler = (request: AdmissionRequest, ctx: HandlerContext) => Decision | Promise<Decision>;
 
 /** The shape of src/tls's TlsSource, restated so this adapter does not import another. */
 export interface TlsMaterialSource {
@@ -45,68 +44,31 @@ export interface AdmissionAppOptions extends AdmissionPluginOptions {
   timeouts?: { request?: number; connection?: number; keepAlive?: number };
 }
 
-const webhookName = (path: string) => path.replace(/^\//, '');
-
-function userOf(request: AdmissionRequest): string {
-  return request.userInfo.username ?? '(unknown)';
+function reply(res: FastifyReply, answer: WebhookAnswer) {
+  return res.code(answer.statusCode).type(JSON_CONTENT_TYPE).send(answer.body);
 }
 
-function resourceOf(request: AdmissionRequest): string {
-  const r = request.resource;
-  const gvr = `${r.group ? `${r.group}/` : ''}${r.version}/${r.resource}${request.subResource ? `/${request.subResource}` : ''}`;
-  const name = request.name ?? (request.object?.metadata?.generateName ? `${request.object.metadata.generateName}*` : '');
-  return `${gvr} ${request.namespace ? `${request.namespace}/` : ''}${name}`.trim();
+function sendError(res: FastifyReply, statusCode: number, message: string, field?: string) {
+  return reply(res, { statusCode, body: errorBody(statusCode, message, field) });
 }
 
-function outcomeOf(decision: Decision): Outcome {
-  if (!decision.allowed) return 'denied';
-  return decision.patch && decision.patch.length > 0 ? 'patched' : 'allowed';
+function webhooksFor(handlers: Record<string, AdmissionHandler>, metrics: AdmissionMetrics, log: WebhookLog): Map<string, Webhook> {
+  return new Map(Object.entries(handlers).map(([path, handler]) => [path, createWebhook(path, handler, metrics, log)]));
 }
 
-function sendError(reply: FastifyReply, statusCode: number, message: string, field?: string) {
-  const error = statusCode === 413 ? 'Payload Too Large' : statusCode >= 500 ? 'Internal Server Error' : 'Bad Request';
-  return reply.code(statusCode).send({ statusCode, error, message, ...(field ? { field } : {}) });
-}
-
-function webhookRoute(path: string, handler: AdmissionHandler, metrics: AdmissionMetrics) {
-  const webhook = webhookName(path);
-  return async (req: FastifyRequest, reply: FastifyReply) => {
-    const decoded = decodeReview(req.body);
-    if (!decoded.ok) {
-      metrics.observe(webhook, 'unknown', 'invalid', reply.elapsedTime / 1000);
-      req.log.warn({ webhook, field: decoded.field, problem: decoded.message }, 'invalid admission request');
-      return sendError(reply, 400, decoded.message, decoded.field);
-    }
-    const request = decoded.request;
-    let decision: Decision;
-    try {
-      // The pod decision is usually synchronous: awaiting only a real promise saves a microtask turn per request.
-      const result = handler(request, { timeoutMs: parseTimeoutQuery(req.query) });
-      decision = result instanceof Promise ? await result : result;
-    } catch (err) {
-      metrics.observe(webhook, request.operation, 'error', reply.elapsedTime / 1000);
-      req.log.error({ webhook, uid: request.uid, err }, 'admission handler failed');
-      return sendError(reply, 500, `sgbridge could not decide on request ${request.uid}: ${(err as Error).message}`);
-    }
-    if (!decision.allowed) {
-      req.log.info(
-        { webhook, uid: request.uid, user: userOf(request), operation: request.operation, resource: resourceOf(request), dryRun: request.dryRun === true, reason: decision.message },
-        'admission denied',
-      );
-    }
-    metrics.observe(webhook, request.operation, outcomeOf(decision), reply.elapsedTime / 1000);
-    return reply.send(encodeResponse(request.uid, decision));
+function webhookRoute(webhook: Webhook) {
+  return (req: FastifyRequest, res: FastifyReply) => {
+    const answer = webhook.answer(req.body, { timeoutMs: parseTimeoutQuery(req.query), elapsedSeconds: () => res.elapsedTime / 1000 });
+    return answer instanceof Promise ? answer.then((a) => reply(res, a)) : reply(res, answer);
   };
 }
 
 /** Routes: POST per webhook path, GET /healthz, /readyz, /metrics. Encapsulated: its body parser and error handler apply to its routes only. */
 export const admissionPlugin: FastifyPluginAsync<AdmissionPluginOptions> = async (app, opts) => {
-  const metrics = admissionMetrics(opts.registry);
-  const parse = makeJsonBodyParser((text) => sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) as unknown);
-
+  const webhooks = webhooksFor(opts.handlers, admissionMetrics(opts.registry), app.log);
   const parser = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     try {
-      done(null, parse(body as string));
+      done(null, parseAdmissionBody(body as string));
     } catch (err) {
       done(err as Error, undefined);
     }
@@ -117,18 +79,17 @@ export const admissionPlugin: FastifyPluginAsync<AdmissionPluginOptions> = async
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parser);
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parser);
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const path = req.routeOptions.url ?? '';
+  app.setErrorHandler((err: FastifyError, req, res) => {
+    const webhook = webhooks.get(req.routeOptions.url ?? '');
     const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (path in opts.handlers) metrics.observe(webhookName(path), 'unknown', statusCode < 500 ? 'invalid' : 'error', reply.elapsedTime / 1000);
-    if (statusCode === 413) return sendError(reply, 413, `body: larger than the ${BODY_LIMIT / 1024 / 1024} MiB limit`, 'body');
-    if (err instanceof BodyError) return sendError(reply, 400, err.message, err.field);
-    if (statusCode < 500) return sendError(reply, statusCode, err.message);
-    req.log.error({ err }, 'request failed');
-    return sendError(reply, 500, 'internal error');
+    const [message, field] =
+      statusCode === 413 ? [`body: larger than the ${BODY_LIMIT / 1024 / 1024} MiB limit`, 'body'] : err instanceof BodyError ? [err.message, err.field] : statusCode < 500 ? [err.message, undefined] : ['internal error', undefined];
+    if (statusCode >= 500) req.log.error({ err }, 'request failed');
+    if (webhook) return reply(res, webhook.refuse(statusCode, message, field, { elapsedSeconds: () => res.elapsedTime / 1000 }));
+    return sendError(res, statusCode, message, field);
   });
 
-  for (const [path, handler] of Object.entries(opts.handlers)) app.post(path, webhookRoute(path, handler, metrics));
+  for (const [path, webhook] of webhooks) app.post(path, webhookRoute(webhook));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -147,16 +108,37 @@ export async function buildApp(opts: AdmissionAppOptions) {
   const material = opts.tls.current();
   const t = opts.timeouts ?? {};
   const requestTimeout = t.request ?? 10_000;
+  const https: ServerOptions = {
+    cert: material.cert,
+    key: material.key,
+    minVersion: 'TLSv1.2',
+    // Node enforces requestTimeout only when given to the constructor, and checks it every
+    // connectionsCheckingInterval (30 s by default).
+    requestTimeout,
+    headersTimeout: requestTimeout,
+    connectionsCheckingInterval: Math.max(250, Math.min(1000, requestTimeout / 4)),
+  };
+  let closing = false;
+  const fastPath = webhookFastPath({
+    webhooks: webhooksFor(opts.handlers, admissionMetrics(opts.registry), opts.logger),
+    parse: parseAdmissionBody,
+    bodyLimit: BODY_LIMIT,
+    isClosing: () => closing,
+    log: opts.logger,
+  });
   const app = Fastify({
-    https: {
-      cert: material.cert,
-      key: material.key,
-      minVersion: 'TLSv1.2',
-      // Node enforces requestTimeout only when given to the constructor (fastify sets it later,
-      // which is too late), and checks it every connectionsCheckingInterval (30 s by default).
-      requestTimeout,
-      headersTimeout: requestTimeout,
-      connectionsCheckingInterval: Math.max(250, Math.min(1000, requestTimeout / 4)),
+    https,
+    // The server fastify would make, with the webhook fast path in front of fastify's handler.
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const server = createServer(https, (req, res) => {
+        if (!fastPath(req, res)) handler(req, res);
+      });
+      // What fastify sets on a server it makes itself. Slow-loris: the whole request must arrive
+      // within `request` ms (else 408), and an idle socket closes.
+      server.requestTimeout = requestTimeout;
+      server.keepAliveTimeout = t.keepAlive ?? 65_000;
+      server.setTimeout(t.connection ?? 60_000);
+      return server;
     },
     loggerInstance: opts.logger,
     // One line per denial and per error is logged by the routes; no per-request access log.
@@ -164,12 +146,12 @@ export async function buildApp(opts: AdmissionAppOptions) {
     // No child logger per request (measurable at thousands of requests/s): lines carry the uid.
     childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
-    // Slow-loris: the whole request must arrive within `request` ms, and an idle socket closes.
-    requestTimeout,
-    connectionTimeout: t.connection ?? 60_000,
-    keepAliveTimeout: t.keepAlive ?? 65_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+  });
+  // From here on new webhook calls go to fastify, which answers 503 while in-flight ones finish.
+  app.addHook('preClose', async () => {
+    closing = true;
   });
   const metrics = admissionMetrics(opts.registry);
   metrics.setCertificates(material);

@@ -3,7 +3,7 @@
 import type { AdmissionRequest, Decision } from '../core/admission-types.js';
 import { decideMutation, type MembershipPolicy, type NamespaceFacts } from '../core/membership.js';
 import { SG_ANNOTATION } from '../core/vocabulary.js';
-import type { AdmissionHandler, HandlerContext } from './app.js';
+import type { AdmissionHandler, HandlerContext } from './webhook.js';
 
 export type NamespaceFactsLookup = (namespace: string, ctx: HandlerContext) => NamespaceFacts | Promise<NamespaceFacts>;
 

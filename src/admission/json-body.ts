@@ -2,6 +2,7 @@
 // anything else is answered 400 by the codec). Nesting is bounded before parsing: V8 parses even
 // millions of levels, but it takes seconds on a 7 MiB body and any recursive walk over the result
 // would overflow the stack. Real AdmissionReviews are a few dozen levels deep.
+import sjson from 'secure-json-parse';
 
 export const MAX_JSON_DEPTH = 1000;
 
@@ -58,3 +59,6 @@ export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDept
     }
   };
 }
+
+/** The admission body parser: depth-bounded, and a "__proto__" or "constructor.prototype" key is refused. */
+export const parseAdmissionBody = makeJsonBodyParser((text) => sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) as unknown);
