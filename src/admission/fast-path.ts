@@ -29,7 +29,29 @@ export interface FastPathOptions {
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 function isJson(contentType: string | undefined): boolean {
-  return contentType === 'application/json' || (contentType !== undefined && contentType.startsWith('application/json;'));
+  return contentType !== undefined && (contentType === 'application/json' || contentType.toLowerCase().startsWith('application/json;'));
+}
+
+/**
+ * Content-Type and Content-Length from the raw header list: reading `req.headers` would build the
+ * whole headers object, a cost fastify pays anyway but the fast path need not. A repeated header
+ * gives undefined, so such a request goes to fastify.
+ */
+function bodyHeaders(raw: string[]): { type?: string; length?: string } {
+  let type: string | undefined;
+  let length: string | undefined;
+  let repeated = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 12 && name.toLowerCase() === 'content-type') {
+      repeated ||= type !== undefined;
+      type = raw[i + 1];
+    } else if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      repeated ||= length !== undefined;
+      length = raw[i + 1];
+    }
+  }
+  return repeated ? {} : { type, length };
 }
 
 function write(res: ServerResponse, answer: WebhookAnswer): void {
@@ -38,13 +60,14 @@ function write(res: ServerResponse, answer: WebhookAnswer): void {
 
 export function webhookFastPath(opts: FastPathOptions): FastPath {
   return (req, res) => {
-    if (req.method !== 'POST' || !isJson(req.headers['content-type'])) return false;
+    if (req.method !== 'POST') return false;
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const webhook = opts.webhooks.get(q === -1 ? url : url.slice(0, q));
     if (!webhook) return false;
-    const length = Number(req.headers['content-length']);
-    if (!Number.isInteger(length) || length > opts.bodyLimit || opts.isClosing()) return false;
+    const headers = bodyHeaders(req.rawHeaders);
+    const length = Number(headers.length);
+    if (!isJson(headers.type) || !Number.isInteger(length) || length > opts.bodyLimit || opts.isClosing()) return false;
 
     const started = performance.now();
     const ctx = {

@@ -27,25 +27,39 @@ export function expirySeconds(pem: string): number | undefined {
 }
 
 export function admissionMetrics(registry: Registry): AdmissionMetrics {
-  const requests =
-    existing<Counter<'webhook' | 'operation' | 'outcome'>>(registry, 'sgbridge_admission_requests_total') ??
-    new Counter({ name: 'sgbridge_admission_requests_total', help: 'Admission requests by webhook, operation and outcome', labelNames: ['webhook', 'operation', 'outcome'] as const, registers: [registry] });
+  // Requests are counted in plain numbers on the request path and added to the counter when it is
+  // scraped (prom-client calls collect() then): its inc() hashes the label set on every call,
+  // which shows in the admission profile. Each registry has one counter and one pending table.
+  if (!existing<Counter>(registry, 'sgbridge_admission_requests_total')) {
+    new Counter({
+      name: 'sgbridge_admission_requests_total',
+      help: 'Admission requests by webhook, operation and outcome',
+      labelNames: ['webhook', 'operation', 'outcome'] as const,
+      registers: [registry],
+      collect() {
+        for (const entry of pendingRequests(registry).values()) {
+          if (entry.count === 0) continue;
+          this.inc(entry.labels, entry.count);
+          entry.count = 0;
+        }
+      },
+    });
+  }
   const duration =
     existing<Histogram<'webhook'>>(registry, 'sgbridge_admission_duration_seconds') ??
     new Histogram({ name: 'sgbridge_admission_duration_seconds', help: 'Time to answer an admission request', labelNames: ['webhook'] as const, buckets: LATENCY_BUCKETS, registers: [registry] });
   const expiry =
     existing<Gauge<'certificate'>>(registry, 'sgbridge_certificate_expiry_timestamp_seconds') ??
     new Gauge({ name: 'sgbridge_certificate_expiry_timestamp_seconds', help: 'notAfter of the serving certificate and of the CA, seconds since the epoch', labelNames: ['certificate'] as const, registers: [registry] });
-  // Label children are looked up once per combination: prom-client hashes the label object on
-  // every inc()/observe() otherwise, which shows in the request path's profile.
-  const counters = new Map<string, { inc(): void }>();
+  const pending = pendingRequests(registry);
+  // Histogram label children are looked up once per webhook.
   const histograms = new Map<string, { observe(v: number): void }>();
   return {
     observe(webhook, operation, outcome, seconds) {
-      const key = `${webhook}\0${operation}\0${outcome}`;
-      let counter = counters.get(key);
-      if (!counter) counters.set(key, (counter = requests.labels({ webhook, operation, outcome })));
-      counter.inc();
+      const key = `${webhook} ${operation} ${outcome}`;
+      let entry = pending.get(key);
+      if (!entry) pending.set(key, (entry = { labels: { webhook, operation, outcome }, count: 0 }));
+      entry.count++;
       let histogram = histograms.get(webhook);
       if (!histogram) histograms.set(webhook, (histogram = duration.labels({ webhook })));
       histogram.observe(seconds);
@@ -57,4 +71,18 @@ export function admissionMetrics(registry: Registry): AdmissionMetrics {
       }
     },
   };
+}
+
+interface PendingCount {
+  labels: { webhook: string; operation: string; outcome: string };
+  count: number;
+}
+
+const pendingByRegistry = new WeakMap<Registry, Map<string, PendingCount>>();
+
+/** Requests counted since the last scrape, per label set; shared by every admissionMetrics() of a registry. */
+function pendingRequests(registry: Registry): Map<string, PendingCount> {
+  let pending = pendingByRegistry.get(registry);
+  if (!pending) pendingByRegistry.set(registry, (pending = new Map()));
+  return pending;
 }

@@ -59,7 +59,8 @@ export function decodeReview(body: unknown): Decoded {
   if ((operation === 'CREATE' || operation === 'UPDATE') && !isObject(req.object)) return problem('request.object', `an object for ${operation}`, req.object);
   if (req.object !== undefined && req.object !== null && !isObject(req.object)) return problem('request.object', 'an object or null', req.object);
   if (req.oldObject !== undefined && req.oldObject !== null && !isObject(req.oldObject)) return problem('request.oldObject', 'an object or null', req.oldObject);
-  return { ok: true, request: { ...(req as unknown as AdmissionRequest), operation, userInfo: (req.userInfo ?? {}) as AdmissionRequest['userInfo'] } };
+  // The parsed body is the request (no copy); only a missing userInfo is filled in.
+  return { ok: true, request: (req.userInfo === undefined ? { ...req, userInfo: {} } : req) as unknown as AdmissionRequest };
 }
 
 export interface AdmissionResponse {

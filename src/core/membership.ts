@@ -82,7 +82,7 @@ export function desiredLabels(current: Record<string, string> | null | undefined
 
 /** RFC 6901 reference token. */
 export function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /** A minimal RFC 6902 patch from the current labels to the desired ones. */
