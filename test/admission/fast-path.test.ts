@@ -54,7 +54,7 @@ describe('which requests the fast path answers (plain HTTP server, fastify repla
     closing = false;
   });
 
-  function call(opts: { method?: string; path?: string; headers?: Record<string, string>; chunks?: string[] }): Promise<{ status: number; text: string }> {
+  function call(opts: { method?: string; path?: string; headers?: Record<string, string | string[]>; chunks?: string[] }): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const chunks = opts.chunks ?? [POD_CREATE];
       const chunked = chunks.length > 1;
@@ -92,6 +92,7 @@ describe('which requests the fast path answers (plain HTTP server, fastify repla
     expect(await takenBy({ headers: { 'content-type': 'application/jsonx' } })).toBe('fastify');
     expect(await takenBy({ chunks: [POD_CREATE.slice(0, 100), POD_CREATE.slice(100)] })).toBe('fastify');
     expect(await takenBy({ chunks: [POD_CREATE + ' '.repeat(10_000)] })).toBe('fastify');
+    expect(await takenBy({ headers: { 'content-type': ['application/json', 'text/plain'] } })).toBe('fastify');
     closing = true;
     expect(await takenBy({})).toBe('fastify');
   });
