@@ -10,15 +10,11 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { webhookFastPath } from '../../src/admission/fast-path.js';
-import { mutateHandler } from '../../src/admission/handlers.js';
 import { BodyError, parseAdmissionBody } from '../../src/admission/json-body.js';
 import { admissionMetrics } from '../../src/admission/metrics.js';
 import { createWebhook, type AdmissionHandler } from '../../src/admission/webhook.js';
-import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-file.js';
 import type { Decision } from '../../src/core/admission-types.js';
-import { decideValidation, protectionContextFrom } from '../../src/core/protection/index.js';
-import { defaultSettings } from '../../src/core/settings.js';
-import { examplePolicy, startTestServer, type TestServer } from './support/server.js';
+import { startExampleServer, startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
 
 const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
@@ -139,10 +135,7 @@ describe('a failure past the handler', () => {
 describe('fast path and fastify route give the same answers', () => {
   let server: TestServer;
   beforeAll(async () => {
-    const settings = defaultSettings();
-    const policy = await examplePolicy();
-    const protection = protectionContextFrom(settings, await readInventoryFile(EXAMPLE_INVENTORY), { membership: policy });
-    server = await startTestServer({ handlers: { '/mutate': mutateHandler(() => policy), '/validate': (r) => decideValidation(r, protection) } });
+    server = await startExampleServer();
   });
   afterAll(async () => server.close());
 

@@ -5,11 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsonpatch from 'fast-json-patch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mutateHandler } from '../../src/admission/handlers.js';
-import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-file.js';
-import { decideValidation, protectionContextFrom } from '../../src/core/protection/index.js';
-import { defaultSettings } from '../../src/core/settings.js';
-import { examplePolicy, startTestServer, type TestServer } from './support/server.js';
+import { startExampleServer, startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
 
 const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
@@ -153,10 +149,7 @@ const VALIDATE_ALLOWED: Record<string, boolean> = {
 describe('admission samples through both webhooks over HTTPS', () => {
   let server: TestServer;
   beforeAll(async () => {
-    const settings = defaultSettings();
-    const policy = await examplePolicy();
-    const protection = protectionContextFrom(settings, await readInventoryFile(EXAMPLE_INVENTORY), { membership: policy });
-    server = await startTestServer({ handlers: { '/mutate': mutateHandler(() => policy), '/validate': (r) => decideValidation(r, protection) } });
+    server = await startExampleServer();
   });
   afterAll(async () => server.close());
 

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { buildApp, type AdmissionApp, type AdmissionHandler, type Readiness } from '../../../src/admission/app.js';
 import { mutateHandler, type NamespaceFactsLookup } from '../../../src/admission/handlers.js';
+import { decideValidation, protectionContextFrom } from '../../../src/core/protection/index.js';
 import { EXAMPLE_INVENTORY, readInventoryFile } from '../../../src/aws/inventory-file.js';
 import { membershipPolicyFrom } from '../../../src/core/membership-policy.js';
 import type { MembershipPolicy } from '../../../src/core/membership.js';
@@ -66,4 +67,11 @@ export async function startTestServer(
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
   return { app, url: `https://127.0.0.1:${address.port}`, ca: material.ca, tls, registry, logs, close: () => app.close() };
+}
+
+/** Both webhooks as `serve` wires them, on the example inventory and default settings. */
+export async function startExampleServer(): Promise<TestServer> {
+  const policy = await examplePolicy();
+  const protection = protectionContextFrom(defaultSettings(), await readInventoryFile(EXAMPLE_INVENTORY), { membership: policy });
+  return startTestServer({ handlers: { '/mutate': mutateHandler(() => policy), '/validate': (r) => decideValidation(r, protection) } });
 }
