@@ -103,3 +103,9 @@ export function parseTimeoutQuery(query: unknown): number | undefined {
   const m = /^(\d+)s$/.exec(query.timeout);
   return m ? Number(m[1]) * 1000 : undefined;
 }
+
+/** The same from the raw query string, as the fast path sees it (no query object is built). */
+export function parseTimeoutSearch(search: string): number | undefined {
+  const m = /(?:^|&)timeout=(\d+)s(?:&|$)/.exec(search);
+  return m ? Number(m[1]) * 1000 : undefined;
+}

@@ -77,7 +77,10 @@ describe('which requests the fast path answers (plain HTTP server, fastify repla
     expect(await takenBy({})).toBe('fast path');
     expect(await takenBy({ headers: { 'content-type': 'application/json; charset=utf-8' } })).toBe('fast path');
     expect(await takenBy({ path: '/mutate?timeout=7s' })).toBe('fast path');
-    expect(timeouts.slice(-3)).toEqual([undefined, undefined, 7000]);
+    expect(await takenBy({ path: '/mutate?dryRun=1&timeout=12s' })).toBe('fast path');
+    expect(await takenBy({ path: '/mutate?timeout=soon' })).toBe('fast path');
+    expect(await takenBy({ path: '/mutate?xtimeout=5s' })).toBe('fast path');
+    expect(timeouts.slice(-6)).toEqual([undefined, undefined, 7000, 12_000, undefined, undefined]);
   });
 
   it('leaves other methods, paths, content types, chunked and oversized bodies, and shutdown to fastify', async () => {
