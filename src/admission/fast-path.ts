@@ -6,9 +6,9 @@
 // goes to fastify unchanged, which answers it as before (404, 413, 503, ...).
 //
 // Why: fastify's routing, request/reply objects and body-parsing machinery cost about as much per
-// request as sgbridge's own decision; skipping them for the one hot call is what brings admission
-// throughput to the benchmark's target (docs/admission.md#benchmark). Timeouts stay with Node's
-// server (requestTimeout answers a body that never finishes with 408), as they do for fastify.
+// request as sgbridge's own decision; skipping them for the one hot call cuts the server's CPU per
+// request by a tenth or more (docs/admission.md#benchmark). Timeouts stay with Node's server
+// (requestTimeout answers a body that never finishes with 408), as they do for fastify.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { BodyError } from './json-body.js';

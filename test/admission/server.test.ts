@@ -145,6 +145,23 @@ describe('decisions on the wire', () => {
     expect(await server.registry.metrics()).toMatch(/sgbridge_admission_requests_total\{webhook="mutate",operation="CREATE",outcome="error"\} 1/);
   });
 
+  it('answers 500 when a handler throws synchronously, over the wire and through inject()', async () => {
+    server = await startTestServer({
+      handlers: {
+        '/mutate': () => {
+          throw new Error('sync boom');
+        },
+      },
+    });
+    const res = await httpsCall(`${server.url}/mutate`, { ca: server.ca, body: POD_CREATE });
+    expect(res.status).toBe(500);
+    expect((res.json() as { message: string }).message).toMatch(/could not decide.*sync boom/);
+    const injected = await server.app.inject({ method: 'POST', url: '/mutate', payload: POD_CREATE, headers: { 'content-type': 'application/json' } });
+    expect(injected.statusCode).toBe(500);
+    expect(injected.json<{ message: string }>().message).toMatch(/sync boom/);
+    expect(server.logs.filter((l) => l.msg === 'admission handler failed')).toHaveLength(2);
+  });
+
   it('hands the apiserver timeout (?timeout=Ns) to the handler', async () => {
     const seen: (number | undefined)[] = [];
     const handler = (_r: AdmissionRequest, ctx: HandlerContext): Decision => {
