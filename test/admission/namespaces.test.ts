@@ -10,6 +10,7 @@ import type { AdmissionRequest } from '../../src/core/admission-types.js';
 import { NamespaceCache } from '../../src/kube/namespaces.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
 import { examplePolicy } from './support/server.js';
+import { until } from '../support/until.js';
 
 const ALLOW = 'aws.tigera.io/allowed-security-groups';
 const SAMPLE = JSON.parse(readFileSync(join(process.cwd(), '..', 'shared', 'admission-samples', '003-mutate-pods-CREATE.json'), 'utf8')) as { request: AdmissionRequest };
@@ -24,14 +25,6 @@ function podRequest(namespace: string, groups: string): AdmissionRequest {
 
 function namespace(name: string, annotations?: Record<string, string>) {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(annotations ? { annotations } : {}) } };
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('NamespaceCache against the apiserver double', () => {
@@ -63,7 +56,7 @@ describe('NamespaceCache against the apiserver double', () => {
     const ns = api.get('v1', 'Namespace', 'team-a') as { metadata: { annotations: Record<string, string> } };
     ns.metadata.annotations[ALLOW] = '["sg-12345678901234"]';
     api.replace(ns);
-    await eventually(async () => {
+    await until(async () => {
       const facts = await cache.facts('team-a');
       return facts.allowList === 'on' && facts.annotations[ALLOW] === '["sg-12345678901234"]';
     });
@@ -103,7 +96,7 @@ describe('NamespaceCache against the apiserver double', () => {
     await cache.start();
     expect(cache.ready).toBe(false);
     expect(await cache.facts('team-a')).toEqual({ allowList: 'on', annotations: { [ALLOW]: '["sg-98765432109876"]' } });
-    await eventually(() => cache.ready);
+    await until(() => cache.ready);
   });
 
   it('decides the allow-list through the pod webhook', async () => {

@@ -12,18 +12,9 @@ import { defaultSettings, type Settings } from '../../src/core/settings.js';
 import type { ApiServerDouble } from '../support/apiserver-double.js';
 import { clusterDouble } from '../sync/fixtures.js';
 import { httpsCall } from './support/https-client.js';
+import { until } from '../support/until.js';
 
 const silent = pino({ level: 'silent' });
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('sgbridge serve with a cluster', () => {
   let api: ApiServerDouble;
@@ -45,10 +36,10 @@ describe('sgbridge serve with a cluster', () => {
   it('syncs as leader, serves the Secret certificate, and releases the Lease on stop', async () => {
     running = await startServe({ settings, logger: silent, registry: new Registry(), kubeConfig: api.kubeConfig(), clusterParts: syncerParts, out: () => undefined });
 
-    const tier = await until('the sg-local tier', () => api.get('crd.projectcalico.org/v1', 'Tier', 'sg-local'));
+    const tier = await until(() => api.get('crd.projectcalico.org/v1', 'Tier', 'sg-local'), { timeoutMs: 15_000, everyMs: 100, what: 'the sg-local tier' });
     expect(tier).toMatchObject({ spec: { order: 106, defaultAction: 'Deny' } });
-    await until('the local policy of pod-sg', () => api.get('crd.projectcalico.org/v1', 'GlobalNetworkPolicy', 'sg-local.sg-98765432109876'));
-    const lease = await until('the Lease', () => api.get('coordination.k8s.io/v1', 'Lease', 'sgbridge-syncer', 'sgbridge-system'));
+    await until(() => api.get('crd.projectcalico.org/v1', 'GlobalNetworkPolicy', 'sg-local.sg-98765432109876'), { timeoutMs: 15_000, everyMs: 100, what: 'the local policy of pod-sg' });
+    const lease = await until(() => api.get('coordination.k8s.io/v1', 'Lease', 'sgbridge-syncer', 'sgbridge-system'), { timeoutMs: 15_000, everyMs: 100, what: 'the Lease' });
     expect((lease as { spec: { holderIdentity?: string } }).spec.holderIdentity).toBeTruthy();
 
     const secret = api.get('v1', 'Secret', 'sgbridge-tls', 'sgbridge-system') as { data: Record<string, string> } | undefined;

@@ -7,6 +7,7 @@ import { CoordinationV1Api, CoreV1Api, type KubernetesObject, KubernetesObjectAp
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiPermission } from '../../src/kube/permissions.js';
 import { type ApiServerDouble, startApiServerDouble } from '../support/apiserver-double.js';
+import { until } from '../support/until.js';
 
 const SAMPLES = fileURLToPath(new URL('../../../shared/kube-api-samples/', import.meta.url));
 interface Sample {
@@ -260,9 +261,6 @@ describe('watch (027-031)', () => {
       .then((ctl) => ({ events, done, abort: () => ctl.abort() }));
   }
   const gnp = (name: string, labels: Record<string, string>) => ({ apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', metadata: { name, labels }, spec: { selector: 'all()' } });
-  const until = async (cond: () => boolean) => {
-    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  };
 
   it('streams ADDED, MODIFIED and DELETED from a list resourceVersion, with the deletion resourceVersion', async () => {
     const list = await send({ method: 'GET', path: '/apis/crd.projectcalico.org/v1/globalnetworkpolicies' });
@@ -271,7 +269,7 @@ describe('watch (027-031)', () => {
     api.create(gnp('sg-local.sg-55556666777788', { 'app.kubernetes.io/managed-by': 'sgbridge' }));
     api.patch({ apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', name: 'sg-local.sg-55556666777788' }, [{ op: 'add', path: '/metadata/labels/sgbridge.tigera.io~1revision', value: '2' }]);
     api.remove('crd.projectcalico.org/v1', 'GlobalNetworkPolicy', 'sg-local.sg-55556666777788');
-    await until(() => w.events.length >= 3);
+    await until(() => w.events.length >= 3, { timeoutMs: 2_000 });
     w.abort();
     expect(w.events.map((e) => e.type)).toEqual(sample('028').response.body instanceof Array ? (sample('028').response.body as Ev[]).map((e) => e.type) : []);
     const rvs = w.events.map((e) => Number(e.object.metadata.resourceVersion));
@@ -296,7 +294,7 @@ describe('watch (027-031)', () => {
     const w = await watch({ labelSelector: 'app.kubernetes.io/managed-by=sgbridge', resourceVersion: String(api.revision) });
     api.patch({ apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', name: 'p' }, [{ op: 'add', path: '/metadata/labels/app.kubernetes.io~1managed-by', value: 'sgbridge' }]);
     api.patch({ apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', name: 'p' }, [{ op: 'remove', path: '/metadata/labels/app.kubernetes.io~1managed-by' }]);
-    await until(() => w.events.length >= 2);
+    await until(() => w.events.length >= 2, { timeoutMs: 2_000 });
     w.abort();
     expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
   });

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../src/kube/leader.js';
 import { type ApiServerDouble, startApiServerDouble } from '../support/apiserver-double.js';
+import { until } from '../support/until.js';
 
 const TIMING = { leaseDurationSeconds: 1, renewDeadlineMs: 600, retryPeriodMs: 100 };
 let api: ApiServerDouble;
@@ -20,15 +21,6 @@ function elector(identity: string): LeaderElector {
   const e = new LeaderElector({ kubeConfig: api.kubeConfig(), namespace: 'sgbridge-system', identity, ...TIMING });
   electors.push(e);
   return e;
-}
-
-async function until(cond: () => boolean, ms = 5_000): Promise<number> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return Date.now() - start;
 }
 
 const lease = () => api.get('coordination.k8s.io/v1', 'Lease', 'sgbridge-syncer', 'sgbridge-system') as { spec: { holderIdentity: string; leaseDurationSeconds: number; renewTime: string; leaseTransitions: number }; metadata: { annotations?: Record<string, string> } };
@@ -71,11 +63,11 @@ describe('LeaderElector', () => {
     expect(b.isLeader()).toBe(false);
     await a.stop({ release: false }); // a crashed replica: no release
     const stoppedAt = Date.now();
-    const tookMs = await until(() => b.isLeader(), 5_000);
+    await until(() => b.isLeader(), { timeoutMs: 5_000 });
     const elapsed = Date.now() - stoppedAt;
     // it must wait out the lease (1 s, counted from the last change it saw), and not much longer
     expect(elapsed).toBeGreaterThanOrEqual(700);
-    expect(tookMs).toBeLessThan(1_000 + 3 * TIMING.retryPeriodMs + 1_500);
+    expect(elapsed).toBeLessThan(1_000 + 3 * TIMING.retryPeriodMs + 1_500);
     expect(lease().spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
   });
 
@@ -89,7 +81,7 @@ describe('LeaderElector', () => {
     await a.stop();
     expect(a.isLeader()).toBe(false);
     expect(lease().spec.holderIdentity).toBe('');
-    await until(() => b.isLeader(), 600);
+    await until(() => b.isLeader(), { timeoutMs: 600 });
   });
 
   it('steps down when it cannot renew within the renew deadline', async () => {
@@ -97,10 +89,11 @@ describe('LeaderElector', () => {
     a.start();
     await until(() => a.isLeader());
     api.failNext({ path: '/apis/coordination.k8s.io/', status: 500, count: 1_000 });
-    const ms = await until(() => !a.isLeader(), 3_000);
-    expect(ms).toBeGreaterThanOrEqual(400);
+    const failingSince = Date.now();
+    await until(() => !a.isLeader(), { timeoutMs: 3_000 });
+    expect(Date.now() - failingSince).toBeGreaterThanOrEqual(400);
     api.clearFaults();
-    await until(() => a.isLeader(), 3_000);
+    await until(() => a.isLeader(), { timeoutMs: 3_000 });
   });
 
   it('carries annotations on renewal', async () => {

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TriggerWatch } from '../../src/kube/watches.js';
 import { type ApiServerDouble, startApiServerDouble } from '../support/apiserver-double.js';
+import { until } from '../support/until.js';
 
 const CRD = 'crd.projectcalico.org/v1';
 const PATH = '/apis/crd.projectcalico.org/v1/globalnetworkpolicies';
@@ -18,13 +19,6 @@ afterEach(async () => {
 });
 
 const gnp = (name: string, managed = true) => ({ apiVersion: CRD, kind: 'GlobalNetworkPolicy', metadata: { name, labels: managed ? { 'app.kubernetes.io/managed-by': 'sgbridge' } : {} }, spec: { selector: 'all()' } });
-async function until(cond: () => boolean, ms = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A started watch on all policies that has seen its first change ('one'); `changes()` counts them. */
 async function watchingAfterFirstChange(): Promise<{ changes: () => number }> {
@@ -83,7 +77,7 @@ describe('TriggerWatch', () => {
     watch.start();
     await until(() => api.openWatches() === 1);
     api.pauseWatches(true); // the stream stays open but nothing arrives
-    await until(() => watch!.starts >= 2, 3_000);
+    await until(() => watch!.starts >= 2, { timeoutMs: 3_000 });
     api.pauseWatches(false);
     api.create(gnp('after'));
     await until(() => changes >= 1);

@@ -23,6 +23,7 @@ import { createCa, issueServingCertificate } from '../../src/tls/ca.js';
 import type { TlsSource } from '../../src/tls/material.js';
 import { splitPemCertificates } from '../../src/tls/material.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
+import { until } from '../support/until.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const SAMPLE = fileURLToPath(new URL('../../../shared/admission-samples/003-mutate-pods-CREATE.json', import.meta.url));
@@ -127,7 +128,7 @@ describe('certificate rotation under load', () => {
       }
     };
     // Wait for the leader's first injection, as the apiserver would have no caBundle before it.
-    for (let i = 0; i < 100 && bundleNow() === ''; i++) await new Promise((r) => setTimeout(r, 50));
+    await until(() => bundleNow() !== '', { timeoutMs: 5_000, everyMs: 50, what: "the leader's first caBundle injection" });
     await Promise.all([client(false), client(false), client(keepAlive)]);
     keepAlive.destroy();
 

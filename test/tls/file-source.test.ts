@@ -6,14 +6,7 @@ import { fileTlsSource } from '../../src/tls/file-source.js';
 import { ensureLocalCertificates, writeCertificateFiles } from '../../src/tls/local.js';
 import { createCa, issueServingCertificate } from '../../src/tls/ca.js';
 import type { TlsMaterial } from '../../src/tls/material.js';
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from '../support/until.js';
 
 describe('fileTlsSource', () => {
   it('fails clearly when the directory has no certificates', async () => {
@@ -32,7 +25,7 @@ describe('fileTlsSource', () => {
       source.subscribe((m) => seen.push(m));
 
       await writeFile(join(dir, 'tls.crt'), 'broken');
-      await waitFor(() => rejected.length > 0);
+      await until(() => rejected.length > 0);
       expect(source.current()).toEqual(material);
       expect(seen).toEqual([]);
 
@@ -40,7 +33,7 @@ describe('fileTlsSource', () => {
       const next = issueServingCertificate(ca, { dns: ['localhost'], ips: [] });
       const nextMaterial = { ...next, ca: ca.cert };
       await writeCertificateFiles(dir, nextMaterial);
-      await waitFor(() => seen.length > 0);
+      await until(() => seen.length > 0);
       expect(source.current()).toEqual(nextMaterial);
       expect(seen.at(-1)).toEqual(nextMaterial);
     } finally {

@@ -2,19 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createCa, issueServingCertificate } from '../../src/tls/ca.js';
 import type { TlsMaterial } from '../../src/tls/material.js';
 import { secretTlsSource } from '../../src/tls/secret-source.js';
+import { until } from '../support/until.js';
 
 const make = (): TlsMaterial => {
   const ca = createCa();
   return { ...issueServingCertificate(ca, { dns: ['localhost'], ips: [] }), ca: ca.cert };
 };
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('secretTlsSource', () => {
   it('waits for usable material, then follows changes and keeps the last good one', async () => {
@@ -30,14 +23,14 @@ describe('secretTlsSource', () => {
       const seen: TlsMaterial[] = [];
       source.subscribe((m) => seen.push(m));
       stored = { ...a, key: make().key };
-      await waitFor(() => problems.some((p) => /does not belong/.test(p)));
+      await until(() => problems.some((p) => /does not belong/.test(p)));
       expect(source.current()).toEqual(a);
       const b = make();
       stored = b;
-      await waitFor(() => seen.length === 1);
+      await until(() => seen.length === 1);
       expect(source.current()).toEqual(b);
       stored = undefined;
-      await waitFor(() => problems.some((p) => /disappeared/.test(p)));
+      await until(() => problems.some((p) => /disappeared/.test(p)));
       expect(source.current()).toEqual(b);
     } finally {
       source.close();
@@ -57,7 +50,7 @@ describe('secretTlsSource', () => {
       return a;
     }, { pollMs: 20, onProblem: (p) => problems.push(p) });
     fail = true;
-    await waitFor(() => problems.length > 0);
+    await until(() => problems.length > 0);
     expect(problems[0]).toMatch(/cannot read the certificate Secret: HTTP 500/);
     expect(source.current()).toEqual(a);
     source.close();
