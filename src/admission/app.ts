@@ -10,9 +10,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { webhookFastPath } from './fast-path.js';
 import { BodyError, parseAdmissionBody } from './json-body.js';
-import { admissionMetrics, type AdmissionMetrics } from './metrics.js';
-import { parseTimeoutQuery } from './review.js';
-import { createWebhook, errorBody, JSON_CONTENT_TYPE, type AdmissionHandler, type Webhook, type WebhookAnswer, type WebhookLog } from './webhook.js';
+import { admissionMetrics } from './metrics.js';
+import { timeoutFromUrl } from './review.js';
+import { createWebhook, errorBody, JSON_CONTENT_TYPE, type AdmissionHandler, type Webhook, type WebhookAnswer } from './webhook.js';
 
 export type { AdmissionHandler, HandlerContext } from './webhook.js';
 
@@ -30,14 +30,16 @@ export interface Readiness {
 }
 
 export interface AdmissionPluginOptions {
-  /** Webhook path ('/mutate', '/validate') → handler. */
-  handlers: Record<string, AdmissionHandler>;
+  /** Webhook path ('/mutate', '/validate') → its exchange. */
+  webhooks: ReadonlyMap<string, Webhook>;
   registry: Registry;
   /** Called by GET /readyz; absent means ready once listening. */
   readiness?: () => Readiness;
 }
 
-export interface AdmissionAppOptions extends AdmissionPluginOptions {
+export interface AdmissionAppOptions extends Omit<AdmissionPluginOptions, 'webhooks'> {
+  /** Webhook path ('/mutate', '/validate') → handler. */
+  handlers: Record<string, AdmissionHandler>;
   tls: TlsMaterialSource;
   logger: Logger;
   /** Server timeouts in ms; the defaults suit an apiserver that waits at most 30 s. */
@@ -52,20 +54,16 @@ function sendError(res: FastifyReply, statusCode: number, message: string, field
   return reply(res, { statusCode, body: errorBody(statusCode, message, field) });
 }
 
-function webhooksFor(handlers: Record<string, AdmissionHandler>, metrics: AdmissionMetrics, log: WebhookLog): Map<string, Webhook> {
-  return new Map(Object.entries(handlers).map(([path, handler]) => [path, createWebhook(path, handler, metrics, log)]));
-}
-
 function webhookRoute(webhook: Webhook) {
   return (req: FastifyRequest, res: FastifyReply) => {
-    const answer = webhook.answer(req.body, { timeoutMs: parseTimeoutQuery(req.query), elapsedSeconds: () => res.elapsedTime / 1000 });
+    const answer = webhook.answer(req.body, { timeoutMs: timeoutFromUrl(req.url), elapsedSeconds: () => res.elapsedTime / 1000 });
     return answer instanceof Promise ? answer.then((a) => reply(res, a)) : reply(res, answer);
   };
 }
 
 /** Routes: POST per webhook path, GET /healthz, /readyz, /metrics. Encapsulated: its body parser and error handler apply to its routes only. */
 export const admissionPlugin: FastifyPluginAsync<AdmissionPluginOptions> = async (app, opts) => {
-  const webhooks = webhooksFor(opts.handlers, admissionMetrics(opts.registry), app.log);
+  const { webhooks } = opts;
   const parser = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     try {
       done(null, parseAdmissionBody(body as string));
@@ -118,9 +116,12 @@ export async function buildApp(opts: AdmissionAppOptions) {
     headersTimeout: requestTimeout,
     connectionsCheckingInterval: Math.max(250, Math.min(1000, requestTimeout / 4)),
   };
+  const metrics = admissionMetrics(opts.registry);
+  // One exchange per webhook path, shared by the fastify routes and the fast path.
+  const webhooks = new Map(Object.entries(opts.handlers).map(([path, handler]) => [path, createWebhook(path, handler, metrics, opts.logger)]));
   let closing = false;
   const fastPath = webhookFastPath({
-    webhooks: webhooksFor(opts.handlers, admissionMetrics(opts.registry), opts.logger),
+    webhooks,
     parse: parseAdmissionBody,
     bodyLimit: BODY_LIMIT,
     isClosing: () => closing,
@@ -153,7 +154,6 @@ export async function buildApp(opts: AdmissionAppOptions) {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  const metrics = admissionMetrics(opts.registry);
   metrics.setCertificates(material);
   const unsubscribe = opts.tls.subscribe((next) => {
     try {
@@ -165,7 +165,7 @@ export async function buildApp(opts: AdmissionAppOptions) {
     }
   });
   app.addHook('onClose', async () => unsubscribe());
-  await app.register(admissionPlugin, { handlers: opts.handlers, registry: opts.registry, readiness: opts.readiness });
+  await app.register(admissionPlugin, { webhooks, registry: opts.registry, readiness: opts.readiness });
   return app;
 }
 

@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { BodyError } from './json-body.js';
-import { parseTimeoutSearch } from './review.js';
+import { timeoutFromUrl } from './review.js';
 import { JSON_CONTENT_TYPE, type Webhook, type WebhookAnswer, type WebhookLog } from './webhook.js';
 
 export interface FastPathOptions {
@@ -71,7 +71,7 @@ export function webhookFastPath(opts: FastPathOptions): FastPath {
 
     const started = performance.now();
     const ctx = {
-      timeoutMs: q === -1 ? undefined : parseTimeoutSearch(url.slice(q + 1)),
+      timeoutMs: timeoutFromUrl(url),
       elapsedSeconds: () => (performance.now() - started) / 1000,
     };
     const chunks: Buffer[] = [];
