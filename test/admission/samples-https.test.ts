@@ -7,38 +7,35 @@ import jsonpatch from 'fast-json-patch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleServer, startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
+import { INSTANCE_SG, NODE_GROUP, POD_DEFAULT, POD_SG } from '../support/example-ids.js';
 
 const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
 const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).sort();
 
 // The example VPC: node groups = eks-cluster-sg (the nodes' primary ENIs, less internal groups);
 // every pod is also in the pod default group.
-const NODE = 'sg-0c1d2e3f405162738';
-const POD_DEFAULT = 'sg-0a9b8c7d6e5f40312';
-const INSTANCE_SG = 'sg-12345678901234';
-const POD_SG = 'sg-98765432109876';
 
 /** Expected membership per pod CREATE/UPDATE sample (by file number), from the sample's annotation. */
 const EXPECTED_GROUPS: Record<string, string[]> = {
-  '001': [NODE, POD_DEFAULT], // deployment pod, no annotation
-  '002': [NODE, POD_DEFAULT],
-  '003': [NODE, POD_DEFAULT], // kubectl run with labels
-  '004': [NODE, POD_DEFAULT],
-  '005': [NODE, POD_DEFAULT], // no labels at all: /metadata/labels is added
-  '006': [NODE, POD_DEFAULT],
-  '007': [NODE, POD_DEFAULT], // generateName
-  '008': [NODE, POD_DEFAULT],
+  '001': [NODE_GROUP, POD_DEFAULT], // deployment pod, no annotation
+  '002': [NODE_GROUP, POD_DEFAULT],
+  '003': [NODE_GROUP, POD_DEFAULT], // kubectl run with labels
+  '004': [NODE_GROUP, POD_DEFAULT],
+  '005': [NODE_GROUP, POD_DEFAULT], // no labels at all: /metadata/labels is added
+  '006': [NODE_GROUP, POD_DEFAULT],
+  '007': [NODE_GROUP, POD_DEFAULT], // generateName
+  '008': [NODE_GROUP, POD_DEFAULT],
   '009': [POD_SG, POD_DEFAULT], // annotate '["sg-98765432109876"]'
   '010': [POD_SG, POD_DEFAULT],
   '011': [INSTANCE_SG, POD_SG, POD_DEFAULT], // the docs' '["sg-a, sg-b"]' form
   '012': [INSTANCE_SG, POD_SG, POD_DEFAULT],
-  '013': [NODE, POD_DEFAULT], // forged sg.aws.tigera.io/sg-0123456789abcdef0 label is removed
-  '014': [NODE, POD_DEFAULT],
+  '013': [NODE_GROUP, POD_DEFAULT], // forged sg.aws.tigera.io/sg-0123456789abcdef0 label is removed
+  '014': [NODE_GROUP, POD_DEFAULT],
   '015': [INSTANCE_SG, POD_DEFAULT], // dry run: same answer as a real request
   '016': [INSTANCE_SG, POD_DEFAULT],
-  '043': [NODE, POD_DEFAULT],
-  '044': [NODE, POD_DEFAULT], // carries sg-98765432109876 without the annotation: removed
-  '057': [NODE, POD_DEFAULT],
+  '043': [NODE_GROUP, POD_DEFAULT],
+  '044': [NODE_GROUP, POD_DEFAULT], // carries sg-98765432109876 without the annotation: removed
+  '057': [NODE_GROUP, POD_DEFAULT],
 };
 
 interface Review {

@@ -8,21 +8,16 @@ import { decideMutation, deriveMembership, desiredLabels, escapePointer, labelPa
 import { membershipPolicyFrom } from '../../src/core/membership-policy.js';
 import { defaultSettings } from '../../src/core/settings.js';
 import type { Inventory } from '../../src/core/inventory.js';
+import { ENFORCED, INSTANCE_SG, NODE_GROUP, POD_DEFAULT, POD_SG, TRUST } from '../support/example-ids.js';
 
-const NODE = 'sg-0c1d2e3f405162738';
-const POD_DEFAULT = 'sg-0a9b8c7d6e5f40312';
-const TRUST = 'sg-0f1e2d3c4b5a69788';
-const ENFORCED = 'sg-0e2d3c4b5a6978899';
-const INSTANCE_SG = 'sg-12345678901234';
-const POD_SG = 'sg-98765432109876';
 const ANNOTATION = 'aws.tigera.io/security-groups';
 const ALLOWED = 'aws.tigera.io/allowed-security-groups';
 
 const policy: MembershipPolicy = {
-  nodeGroups: [NODE],
+  nodeGroups: [NODE_GROUP],
   podDefaultGroup: POD_DEFAULT,
   forbiddenGroups: new Set([TRUST, ENFORCED]),
-  knownGroups: new Set([NODE, POD_DEFAULT, TRUST, ENFORCED, INSTANCE_SG, POD_SG]),
+  knownGroups: new Set([NODE_GROUP, POD_DEFAULT, TRUST, ENFORCED, INSTANCE_SG, POD_SG]),
   strict: false,
   namespaceDefault: 'all',
 };
@@ -58,7 +53,7 @@ describe('SPEC §1 pod membership', () => {
   it('1/3: without the annotation a pod joins the node groups and the pod default group', () => {
     const d = decideMutation(podRequest({ labels: { app: 'web' } }), policy, OFF);
     expect(d.allowed).toBe(true);
-    expect(applyTo({ app: 'web' }, d.patch)).toEqual({ app: 'web', [member(NODE)]: '', [member(POD_DEFAULT)]: '' });
+    expect(applyTo({ app: 'web' }, d.patch)).toEqual({ app: 'web', [member(NODE_GROUP)]: '', [member(POD_DEFAULT)]: '' });
   });
 
   it('1/3: the annotation replaces the node groups; the docs\' "sg-a, sg-b" form works', () => {
@@ -67,8 +62,8 @@ describe('SPEC §1 pod membership', () => {
   });
 
   it('3: [] means only the pod default group', () => {
-    const d = decideMutation(podRequest({ labels: { app: 'web', [member(NODE)]: '' }, annotations: { [ANNOTATION]: '[]' } }), policy, OFF);
-    expect(applyTo({ app: 'web', [member(NODE)]: '' }, d.patch)).toEqual({ app: 'web', [member(POD_DEFAULT)]: '' });
+    const d = decideMutation(podRequest({ labels: { app: 'web', [member(NODE_GROUP)]: '' }, annotations: { [ANNOTATION]: '[]' } }), policy, OFF);
+    expect(applyTo({ app: 'web', [member(NODE_GROUP)]: '' }, d.patch)).toEqual({ app: 'web', [member(POD_DEFAULT)]: '' });
   });
 
   it('3: without a pod default group in the inventory, membership is just the named groups', () => {
@@ -89,11 +84,11 @@ describe('SPEC §1 pod membership', () => {
   it('4: labels outside the prefix stay; a user-set sg.aws.tigera.io/* label is removed (kubectl label cannot forge membership)', () => {
     const labels = { app: 'web', team: 'payments', [member('sg-0123456789abcdef0')]: '', [member(POD_SG)]: 'yes', 'sg.aws.tigera.io/anything': 'x' };
     const d = decideMutation(podRequest({ labels, operation: 'UPDATE' }), policy, OFF);
-    expect(applyTo(labels, d.patch)).toEqual({ app: 'web', team: 'payments', [member(NODE)]: '', [member(POD_DEFAULT)]: '' });
+    expect(applyTo(labels, d.patch)).toEqual({ app: 'web', team: 'payments', [member(NODE_GROUP)]: '', [member(POD_DEFAULT)]: '' });
   });
 
   it('4: a membership label with a value is reset to ""', () => {
-    const labels = { [member(NODE)]: 'forged', [member(POD_DEFAULT)]: '' };
+    const labels = { [member(NODE_GROUP)]: 'forged', [member(POD_DEFAULT)]: '' };
     const d = decideMutation(podRequest({ labels }), policy, OFF);
     expect(d.patch).toEqual([{ op: 'replace', path: '/metadata/labels/sg.aws.tigera.io~1sg-0c1d2e3f405162738', value: '' }]);
   });
@@ -101,7 +96,7 @@ describe('SPEC §1 pod membership', () => {
   it('5: a pod without labels gets /metadata/labels added whole (the apiserver cannot add into a missing map)', () => {
     for (const labels of [undefined, null]) {
       const d = decideMutation(podRequest({ labels }), policy, OFF);
-      expect(d.patch).toEqual([{ op: 'add', path: '/metadata/labels', value: { [member(NODE)]: '', [member(POD_DEFAULT)]: '' } }]);
+      expect(d.patch).toEqual([{ op: 'add', path: '/metadata/labels', value: { [member(NODE_GROUP)]: '', [member(POD_DEFAULT)]: '' } }]);
     }
   });
 
@@ -115,7 +110,7 @@ describe('SPEC §1 pod membership', () => {
   });
 
   it('5: no patch at all when nothing changes', () => {
-    const d = decideMutation(podRequest({ labels: { app: 'web', [member(NODE)]: '', [member(POD_DEFAULT)]: '' } }), policy, OFF);
+    const d = decideMutation(podRequest({ labels: { app: 'web', [member(NODE_GROUP)]: '', [member(POD_DEFAULT)]: '' } }), policy, OFF);
     expect(d).toEqual({ allowed: true });
   });
 
@@ -200,14 +195,14 @@ describe('membershipPolicyFrom (the example VPC)', () => {
   const inventory: Inventory = {
     vpcId: 'vpc-0a1b2c3d4e5f60718',
     securityGroups: [
-      { groupId: NODE, groupName: 'eks-cluster-sg', vpcId: 'v', inbound: [], outbound: [] },
+      { groupId: NODE_GROUP, groupName: 'eks-cluster-sg', vpcId: 'v', inbound: [], outbound: [] },
       { groupId: TRUST, groupName: 'tigera-trust-host-enforcement', vpcId: 'v', inbound: [], outbound: [] },
       { groupId: ENFORCED, groupName: 'tigera-has-host-enforcement', vpcId: 'v', inbound: [], outbound: [] },
       { groupId: POD_DEFAULT, groupName: 'tigera-cluster-sgbridge-TigeraPodDefault-X1', vpcId: 'v', inbound: [], outbound: [] },
       { groupId: POD_SG, groupName: 'pod-sg', vpcId: 'v', inbound: [], outbound: [] },
     ],
     networkInterfaces: [
-      { networkInterfaceId: 'eni-1', vpcId: 'v', attachment: { instanceId: 'i-1', deviceIndex: 0 }, groups: [NODE, ENFORCED], privateIpAddresses: [], ipv6Addresses: [] },
+      { networkInterfaceId: 'eni-1', vpcId: 'v', attachment: { instanceId: 'i-1', deviceIndex: 0 }, groups: [NODE_GROUP, ENFORCED], privateIpAddresses: [], ipv6Addresses: [] },
       { networkInterfaceId: 'eni-2', vpcId: 'v', attachment: { instanceId: 'i-1', deviceIndex: 1 }, groups: [POD_SG], privateIpAddresses: [], ipv6Addresses: [] },
     ],
     prefixLists: [],
@@ -216,7 +211,7 @@ describe('membershipPolicyFrom (the example VPC)', () => {
 
   it('finds node groups on the nodes\' primary ENIs, less internal groups, and the internal groups by name', () => {
     const p = membershipPolicyFrom(defaultSettings(), inventory);
-    expect(p.nodeGroups).toEqual([NODE]);
+    expect(p.nodeGroups).toEqual([NODE_GROUP]);
     expect(p.podDefaultGroup).toBe(POD_DEFAULT);
     expect([...p.forbiddenGroups].sort()).toEqual([ENFORCED, TRUST].sort());
     expect(p.knownGroups.has(POD_SG)).toBe(true);

@@ -7,14 +7,10 @@ import { defaultSettings } from '../../../src/core/settings.js';
 import { translate } from '../../../src/core/translate/index.js';
 import { WEBHOOK_NAMES } from '../../../src/core/webhook-config.js';
 import { createCa, issueServingCertificate, type KeyPairPem } from '../../../src/tls/ca.js';
+import { ENFORCED, INSTANCE_ENI, NODE_ENI, RDS_ENI, TRUST } from '../../support/example-ids.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const DAY = 86_400_000;
-const TRUST = 'sg-0f1e2d3c4b5a69788';
-const ENFORCED = 'sg-0e2d3c4b5a6978899';
-const INSTANCE_ENI = 'eni-0123456789abcdef0';
-const RDS_ENI = 'eni-0b1c2d3e4f5061728';
-const NODE_ENI = 'eni-0c1d2e3f405162731';
 
 let example: Inventory;
 let ca: KeyPairPem;

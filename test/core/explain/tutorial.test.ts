@@ -7,15 +7,13 @@ import { EXAMPLE_INVENTORY, readInventoryFile } from '../../../src/aws/inventory
 import type { Inventory } from '../../../src/core/inventory.js';
 import { defaultSettings } from '../../../src/core/settings.js';
 import { assembleWorld, explain, explanationJson, renderExplanationText, type Explanation } from '../../../src/core/explain/index.js';
+import { INSTANCE, INSTANCE_ENI, RDS_ENI } from '../../support/example-ids.js';
 
 const FIXTURES = new URL('../../fixtures/tutorial/', import.meta.url);
 const load = (...files: string[]): unknown[] => files.flatMap((f) => parseAllDocuments(readFileSync(new URL(f, FIXTURES), 'utf8')).map((d) => d.toJSON() as unknown));
 
-const INSTANCE_ENI = 'eni-0123456789abcdef0';
-const INSTANCE = 'i-0a0b0c0d0e0f01234';
 const INSTANCE_IP = '10.0.1.23';
 const POD = 'pod/integration-demo/pod-tester-685dddb8-dmf4w';
-const RDS_ENI = 'eni-0b1c2d3e4f5061728';
 
 let inventory: Inventory;
 beforeAll(async () => {

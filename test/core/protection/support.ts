@@ -6,12 +6,7 @@ import { protectionContextFrom, type ProtectionContext } from '../../../src/core
 import { defaultSettings, type Settings } from '../../../src/core/settings.js';
 import { readInventoryFile, EXAMPLE_INVENTORY } from '../../../src/aws/inventory-file.js';
 
-export const TRUST = 'sg-0f1e2d3c4b5a69788';
-export const ENFORCED = 'sg-0e2d3c4b5a6978899';
-export const POD_DEFAULT = 'sg-0a9b8c7d6e5f40312';
-export const NODE_GROUP = 'sg-0c1d2e3f405162738';
-export const INSTANCE_SG = 'sg-12345678901234';
-export const POD_SG = 'sg-98765432109876';
+export { TRUST, ENFORCED, POD_DEFAULT, NODE_GROUP, INSTANCE_SG, POD_SG } from '../../support/example-ids.js';
 export const BREAK_GLASS_GROUP = 'sgbridge-break-glass';
 
 export const IDENTITIES = {

@@ -9,10 +9,8 @@ import { formatObjects } from '../../../src/cli/render.js';
 import { defaultSettings } from '../../../src/core/settings.js';
 import { factsFromInventory, translate, type Translation } from '../../../src/core/translate/index.js';
 import { object, rules } from './helpers.js';
+import { DB_SG, INSTANCE_SG, POD_SG } from '../../support/example-ids.js';
 
-const INSTANCE_SG = 'sg-12345678901234';
-const POD_SG = 'sg-98765432109876';
-const DB_SG = 'sg-0d8b7c6a5e4f30211';
 const golden = (name: string) => fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
 
 async function tutorial(settings = defaultSettings()): Promise<Translation> {
