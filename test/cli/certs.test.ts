@@ -4,26 +4,12 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerCerts } from '../../src/cli/certs.js';
 import { materialProblems } from '../../src/tls/ca.js';
+import { runCli } from '../support/cli.js';
 
-async function runCerts(args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  registerCerts(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'sgbridge', 'certs', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const runCerts = async (args: string[]) => (await runCli(registerCerts, ['certs', ...args])).out;
 
 const read = async (dir: string) => ({
   ca: await readFile(join(dir, 'ca.crt'), 'utf8'),

@@ -4,7 +4,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
 import { registerDoctor, doctor } from '../../src/cli/doctor.js';
 import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-file.js';
 import { defaultSettings } from '../../src/core/settings.js';
@@ -12,6 +11,7 @@ import { translate } from '../../src/core/translate/index.js';
 import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/webhook-config.js';
 import { createCa, issueServingCertificate } from '../../src/tls/ca.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
+import { runCli } from '../support/cli.js';
 
 const NOW = new Date();
 let api: ApiServerDouble;
@@ -40,21 +40,7 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-async function cli(args: string[]): Promise<{ out: string; exitCode: number }> {
-  const program = new Command().exitOverride();
-  registerDoctor(program);
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'sgbridge', 'doctor', ...args]);
-    return { out, exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    o.mockRestore();
-    process.exitCode = before;
-  }
-}
+const cli = (args: string[]) => runCli(registerDoctor, ['doctor', ...args]);
 
 describe('sgbridge doctor against a cluster', () => {
   it('a healthy cluster: every check passes, including webhooks, caBundle, certificates, Lease and last sync', async () => {

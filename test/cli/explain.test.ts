@@ -1,8 +1,7 @@
 // sgbridge explain end to end: the tutorial's manifests as --objects files, and the same state
 // read from a cluster (the kube-apiserver test double) through @kubernetes/client-node.
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { readManifests, registerExplain, runExplain } from '../../src/cli/explain.js';
@@ -10,25 +9,12 @@ import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-fi
 import { defaultSettings } from '../../src/core/settings.js';
 import { translate } from '../../src/core/translate/index.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
+import { runCli } from '../support/cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tutorial/${name}`, import.meta.url));
 const POD = 'pod/integration-demo/pod-tester-685dddb8-dmf4w';
 
-async function cli(args: string[]): Promise<{ out: string; err: string }> {
-  const program = new Command().exitOverride();
-  registerExplain(program);
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    await program.parseAsync(['node', 'sgbridge', 'explain', '--no-cluster', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  return { out, err };
-}
+const cli = (args: string[]) => runCli(registerExplain, ['explain', '--no-cluster', ...args]);
 const objects = (...files: string[]) => files.flatMap((f) => ['--objects', fixture(f)]);
 
 describe('sgbridge explain with files', () => {

@@ -2,29 +2,15 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerWebhookConfig } from '../../src/cli/webhook-config.js';
 import { issueLocalCertificates } from '../../src/tls/local.js';
+import { runCli } from '../support/cli.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-async function run(args: string[]): Promise<{ out: string; err: string }> {
-  const program = new Command().exitOverride();
-  registerWebhookConfig(program);
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    await program.parseAsync(['node', 'sgbridge', 'webhook-config', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  return { out, err };
-}
+const run = (args: string[]) => runCli(registerWebhookConfig, ['webhook-config', ...args]);
 
 describe('sgbridge webhook-config', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sgbridge-whc-'));
