@@ -14,14 +14,17 @@ function membershipOf(labels: Record<string, string>): Map<string, string> {
 
 const groupOf = (label: string) => label.slice(MEMBERSHIP_LABEL_PREFIX.length);
 
-/** Whether the update touches membership labels (unreadable labels count as a change). */
-function membershipChanged(request: AdmissionRequest): boolean {
-  const now = isRecord(request.object) ? labelsOf(request.object, 'object') : undefined;
-  const before = isRecord(request.oldObject) ? labelsOf(request.oldObject, 'oldObject') : undefined;
-  if (!now?.ok || !before?.ok) return true;
-  const a = membershipOf(now.value);
-  const b = membershipOf(before.value);
-  return a.size !== b.size || [...a].some(([k, v]) => b.get(k) !== v);
+/** Membership labels `want` has that `have` lacks or holds with another value, and those only `have` has. */
+function membershipDiff(want: Map<string, string>, have: Map<string, string>): { missing: string[]; extra: string[] } {
+  return { missing: [...want.keys()].filter((k) => have.get(k) !== want.get(k)), extra: [...have.keys()].filter((k) => !want.has(k)) };
+}
+
+/** Whether an update changes the membership labels `now` holds (unreadable old labels count as a change). */
+function membershipChanged(now: Map<string, string>, oldObject: unknown): boolean {
+  const before = isRecord(oldObject) ? labelsOf(oldObject, 'oldObject') : undefined;
+  if (!before?.ok) return true;
+  const { missing, extra } = membershipDiff(now, membershipOf(before.value));
+  return missing.length > 0 || extra.length > 0;
 }
 
 export function podRule(request: AdmissionRequest, ctx: ProtectionContext): Decision {
@@ -29,10 +32,11 @@ export function podRule(request: AdmissionRequest, ctx: ProtectionContext): Deci
   // the pod status strategy keeps metadata changes, so a label change there faces this rule too.
   if (request.subResource && request.subResource !== 'status') return allow();
   const pod = request.object;
-  if (request.subResource === 'status' && !membershipChanged(request)) return allow();
   if (!isRecord(pod)) return deny(messages.unreadable('pod', 'request.object is missing or not a JSON object'), 400);
   const labels = labelsOf(pod, 'object');
   if (!labels.ok) return deny(messages.unreadable('pod', labels.problem), 400);
+  const have = membershipOf(labels.value);
+  if (request.subResource === 'status' && !membershipChanged(have, request.oldObject)) return allow();
   const annotations = annotationsOf(pod, 'object');
   if (!annotations.ok) return deny(messages.unreadable('pod', annotations.problem), 400);
 
@@ -42,10 +46,7 @@ export function podRule(request: AdmissionRequest, ctx: ProtectionContext): Deci
   const membership = deriveMembership(annotations.value, ctx.membership, { allowList: 'off' }, namespace);
   if (!membership.ok) return deny(messages.podAnnotation(membership.message));
 
-  const want = membershipOf(desiredLabels(labels.value, membership.groups));
-  const have = membershipOf(labels.value);
-  const missing = [...want.keys()].filter((k) => have.get(k) !== want.get(k)).map(groupOf);
-  const extra = [...have.keys()].filter((k) => !want.has(k)).map(groupOf);
+  const { missing, extra } = membershipDiff(membershipOf(desiredLabels(labels.value, membership.groups)), have);
   if (missing.length === 0 && extra.length === 0) return allow();
-  return deny(messages.podLabels(missing.sort(), extra.sort()));
+  return deny(messages.podLabels(missing.map(groupOf).sort(), extra.map(groupOf).sort()));
 }
