@@ -2,32 +2,18 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { EXAMPLE_INVENTORY, readInventoryFile, writeInventoryFile } from '../../src/aws/inventory-file.js';
 import { registerRender, renderToFile } from '../../src/cli/render.js';
 import { defaultSettings } from '../../src/core/settings.js';
+import { runCli, type CliRun } from '../support/cli.js';
 
-let out: string;
-let err: string;
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
-
-async function render(...args: string[]): Promise<void> {
-  const program = new Command('sgbridge').exitOverride();
-  registerRender(program);
-  await program.parseAsync(['render', ...args], { from: 'user' });
-}
+const render = (...args: string[]): Promise<CliRun> => runCli(registerRender, ['render', ...args]);
 
 describe('sgbridge render', () => {
   it('prints the tutorial VPC as multi-document YAML and a one-line summary on stderr', async () => {
-    await render('--inventory', EXAMPLE_INVENTORY);
+    const { out, err } = await render('--inventory', EXAMPLE_INVENTORY);
     const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
     expect(docs).toHaveLength(18);
     expect(docs[0]).toMatchObject({ apiVersion: 'crd.projectcalico.org/v1', kind: 'Tier', metadata: { name: 'sg-remote' } });
@@ -36,14 +22,14 @@ describe('sgbridge render', () => {
   });
 
   it('--output json --api v3 prints a v1 List of projectcalico.org/v3 objects', async () => {
-    await render('--output', 'json', '--api', 'v3');
+    const { out } = await render('--output', 'json', '--api', 'v3');
     const list = JSON.parse(out) as { kind: string; items: { apiVersion: string }[] };
     expect(list.kind).toBe('List');
     expect(new Set(list.items.map((i) => i.apiVersion))).toEqual(new Set(['projectcalico.org/v3']));
   });
 
   it('--metadata-access allowed changes the metadata policy', async () => {
-    await render('--metadata-access', 'allowed', '--output', 'json');
+    const { out } = await render('--metadata-access', 'allowed', '--output', 'json');
     expect(out).toContain("aws.tigera.io/allow-metadata-access != 'false'");
   });
 
@@ -61,7 +47,7 @@ describe('sgbridge render', () => {
     const inv = await readInventoryFile(EXAMPLE_INVENTORY);
     inv.securityGroups[0]!.inbound.push({ ipProtocol: 'tcp', fromPort: 1, toPort: 1, userIdGroupPairs: [{ groupId: 'sg-0fffffffffffffff0', vpcId: 'vpc-0999999999999999' }] });
     await writeInventoryFile(join(dir, 'bad-peer.yaml'), inv);
-    await render('--inventory', join(dir, 'bad-peer.yaml'), '--show-skipped');
+    const { err } = await render('--inventory', join(dir, 'bad-peer.yaml'), '--show-skipped');
     expect(err).toContain('; 1 peer skipped (1 other-vpc)\n');
     expect(err).toContain('skipped sg-12345678901234 inbound sg-0fffffffffffffff0: other-vpc (group sg-0fffffffffffffff0 is in vpc-0999999999999999');
   });
