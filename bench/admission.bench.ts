@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median, medianBy } from './median.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
@@ -215,13 +216,6 @@ async function paced(port: number, path: string, body: string, seconds: number, 
   return { rps: sent / seconds, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), errors, non2xx };
 }
 
-const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** The run with the median throughput. */
-function median(runs: Load[]): Load {
-  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
-}
-
 const fmt = (l: Load) => `${l.rps.toFixed(0)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms${l.cpuPerRequest !== undefined ? `, server CPU ${l.cpuPerRequest.toFixed(0)} µs/request` : ''}${l.errors || l.non2xx ? `, ${l.errors} errors, ${l.non2xx} non-2xx` : ''}`;
 
 export async function run(): Promise<void> {
@@ -247,16 +241,16 @@ export async function run(): Promise<void> {
         sgRuns.push(await sgRun());
       }
     }
-    const sgMax = median(sgRuns);
-    const baseMax = median(baseRuns);
+    const sgMax = medianBy(sgRuns, (l) => l.rps);
+    const baseMax = medianBy(baseRuns, (l) => l.rps);
     const roundRatios = sgRuns.map((l, i) => l.rps / baseRuns[i]!.rps);
     const cpuRatios = sgRuns.map((l, i) => baseRuns[i]!.cpuPerRequest! / l.cpuPerRequest!);
     const sgFixed = await paced(sg.port, `/mutate${QUERY}`, podCreate, SECONDS, FIXED_RATE);
     const baseFixed = await paced(base.port, `/${QUERY}`, podCreate, SECONDS, FIXED_RATE);
     const validate = await loadWithCpu(sg, `/validate${QUERY}`, gnpUpdate, SECONDS);
 
-    const ratio = middle(roundRatios);
-    const cpuRatio = middle(cpuRatios);
+    const ratio = median(roundRatios);
+    const cpuRatio = median(cpuRatios);
     const lines = [
       `POST /mutate${QUERY} (sample 001, pod CREATE), ${CONNECTIONS} keep-alive HTTPS connections:`,
       `  sgbridge  max      ${fmt(sgMax)}`,

@@ -14,14 +14,11 @@ import { desiredObjects } from '../src/sync/round.js';
 import { roundRunner } from '../src/sync/syncer.js';
 import { startApiServerDouble } from '../test/support/apiserver-double.js';
 import { largeInventory } from '../test/support/large-inventory.js';
+import { median } from './median.js';
 
 const RUNS = Number(process.env.SGBRIDGE_BENCH_RUNS ?? 3);
 const TARGET_RATIO = 3; // a round may cost at most 3× a bare list of the same objects
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 export async function run(): Promise<void> {
   const inventory = largeInventory();

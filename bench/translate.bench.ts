@@ -13,16 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { defaultSettings } from '../src/core/settings.js';
 import { factsFromInventory, summaryLine, toApi, translate } from '../src/core/translate/index.js';
 import { largeInventory } from '../test/support/large-inventory.js';
+import { median } from './median.js';
 
 const TARGET_MS = 2000;
 const TARGET_RSS_MB = 512;
 const RUNS = 3;
 const CHILD_FLAG = '--translate-rss-child';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function renderOnce(inventory: ReturnType<typeof largeInventory>) {
   const t = translate(inventory, factsFromInventory(inventory), defaultSettings());
