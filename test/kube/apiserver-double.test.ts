@@ -154,6 +154,22 @@ describe('lists (011-015, 027)', () => {
     same(r.got.body, r.want.body);
   });
 
+  it('shows in a list an ownership change that left the object as it was', async () => {
+    const managersOf = async () => {
+      const list = (await send({ method: 'GET', path: '/apis/crd.projectcalico.org/v1/tiers' })).body as { items: { metadata: { name: string; resourceVersion: string; managedFields?: { manager: string }[] } }[] };
+      const tier = list.items.find((i) => i.metadata.name === 'sg-local')!;
+      return { rv: tier.metadata.resourceVersion, managers: (tier.metadata.managedFields ?? []).map((m) => m.manager).sort() };
+    };
+    const before = await managersOf();
+    const spec = (api.get('crd.projectcalico.org/v1', 'Tier', 'sg-local') as { spec: unknown }).spec;
+    const applied = await send({ method: 'PATCH', path: '/apis/crd.projectcalico.org/v1/tiers/sg-local', query: { fieldManager: 'second-applier', force: 'true' }, headers: { 'content-type': 'application/apply-patch+yaml' }, body: { apiVersion: 'crd.projectcalico.org/v1', kind: 'Tier', metadata: { name: 'sg-local' }, spec } });
+    expect(applied.status).toBe(200);
+    const after = await managersOf();
+    expect(after.rv).toBe(before.rv);
+    expect(before.managers).not.toContain('second-applier');
+    expect(after.managers).toEqual([...before.managers, 'second-applier'].sort());
+  });
+
   it('pages with limit/continue: same resourceVersion, no remainingItemCount with a selector', async () => {
     const p1 = await replay('012');
     const meta1 = (p1.got.body as { metadata: Record<string, unknown> }).metadata;

@@ -485,8 +485,12 @@ export class ApiServerDouble {
   private readonly defs: ResourceDef[];
   private readonly store = new Map<ResourceDef, Map<string, Obj>>();
   private readonly sortedCache = new Map<ResourceDef, [string, Obj][]>();
-  /** Serialized list items by stored object (a write stores a new object, so entries never go stale). */
-  private readonly jsonCache = new WeakMap<Obj, string>();
+  /**
+   * Serialized list items by stored object, valid while the object's managers list is the one it
+   * was rendered with: a write stores a new object and an ownership change sets a new list, so an
+   * entry never outlives what it shows (managedFields included).
+   */
+  private readonly jsonCache = new WeakMap<Obj, { managers: ManagerEntry[] | undefined; json: string }>();
   private readonly managers = new Map<string, ManagerEntry[]>(); // by uid
   private history: HistoryEntry[] = [];
   private oldestRv: number;
@@ -661,11 +665,11 @@ export class ApiServerDouble {
   }
 
   private itemJson(def: ResourceDef, o: Obj): string {
-    let json = this.jsonCache.get(o);
-    if (json === undefined) {
-      json = JSON.stringify(this.present(def, o, def.custom));
-      this.jsonCache.set(o, json);
-    }
+    const managers = this.managers.get(String(o.metadata?.uid));
+    const cached = this.jsonCache.get(o);
+    if (cached !== undefined && cached.managers === managers) return cached.json;
+    const json = JSON.stringify(this.present(def, o, def.custom));
+    this.jsonCache.set(o, { managers, json });
     return json;
   }
 
@@ -872,7 +876,6 @@ export class ApiServerDouble {
     // ownership: this manager's Apply set is exactly its intent; forced fields leave other managers
     const removed = new Set<string>([...previous].filter((p) => !intent.has(p) && !owners.some((m) => m !== mine && m.fields.has(p))));
     this.updateOwnership(uid, manager, 'Apply', taken, removed, new Set(intent.keys()));
-    this.jsonCache.delete(this.current(def, ns, name));
     if (changed) {
       const entry = this.managers.get(uid)?.find((m) => m.manager === manager && m.operation === 'Apply');
       if (entry) entry.time = nowTime();
