@@ -3,7 +3,7 @@
 // next request.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
@@ -23,10 +23,12 @@ interface ErrorBody {
   field?: string;
 }
 
+const KEEP_ALIVE_MS = 1000;
+
 describe('bad input over HTTPS', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ timeouts: { request: 1000 } });
+    server = await startTestServer({ timeouts: { request: 1000, keepAlive: KEEP_ALIVE_MS } });
   });
   afterAll(async () => server.close());
 
@@ -90,26 +92,57 @@ describe('bad input over HTTPS', () => {
     expect(res.status).toBe(200);
   });
 
-  it('times out a slow-loris body (408) and keeps serving', async () => {
+  /**
+   * Opens a TLS connection, lets `send` write to it, and resolves with what the server sent once it
+   * closes the connection, and after how many ms; fails if the server keeps it open for 15 s.
+   */
+  function untilServerCloses(send: (socket: TLSSocket) => void): Promise<{ received: string; ms: number }> {
     const { port } = new URL(server.url);
     const started = Date.now();
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port: Number(port), ca: server.ca, servername: 'localhost' }, () => {
-        socket.write(`POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${SAMPLE.length}\r\n\r\n`);
-        socket.write(SAMPLE.slice(0, 100)); // ...and never the rest
-      });
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: Number(port), ca: server.ca, servername: 'localhost' }, () => send(socket));
       let received = '';
       socket.on('data', (d: Buffer) => (received += d.toString('utf8')));
-      socket.on('close', () => resolve(received));
+      socket.on('close', () => resolve({ received, ms: Date.now() - started }));
       socket.on('error', reject);
       setTimeout(() => {
         socket.destroy();
-        reject(new Error('the server kept a slow-loris connection open for 15 s'));
+        reject(new Error('the server kept the connection open for 15 s'));
       }, 15_000).unref();
     });
-    expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  }
+
+  it('times out a slow-loris body (408) and keeps serving', async () => {
+    const { received, ms } = await untilServerCloses((socket) => {
+      socket.write(`POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${SAMPLE.length}\r\n\r\n`);
+      socket.write(SAMPLE.slice(0, 100)); // ...and never the rest
+    });
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeGreaterThanOrEqual(900);
     await expectStillServing();
+  });
+
+  // There is no socket inactivity timeout (app.ts says why): these three show that the request and
+  // keep-alive timeouts still close a connection in every phase in which a client can stall.
+  it('times out headers that never finish (408)', async () => {
+    const { received, ms } = await untilServerCloses((socket) => socket.write('POST /mutate HTTP/1.1\r\nHost: local'));
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeGreaterThanOrEqual(900);
+  });
+
+  it('closes a connection that never sends a request', async () => {
+    const { received, ms } = await untilServerCloses(() => undefined);
+    expect(received).toMatch(/^(HTTP\/1\.1 408|$)/);
+    expect(ms).toBeGreaterThanOrEqual(900);
+  });
+
+  it('closes a keep-alive connection left idle after an answer', async () => {
+    const { received, ms } = await untilServerCloses((socket) =>
+      socket.write(`POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(SAMPLE)}\r\n\r\n${SAMPLE}`),
+    );
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received).toMatch(/keep-alive/i);
+    expect(ms).toBeGreaterThanOrEqual(KEEP_ALIVE_MS);
   });
 
   it('counts rejected requests as invalid', async () => {

@@ -40,7 +40,7 @@ export async function startTestServer(
     policy?: MembershipPolicy;
     namespaceFacts?: NamespaceFactsLookup;
     readiness?: () => Readiness;
-    timeouts?: { request?: number; connection?: number; keepAlive?: number };
+    timeouts?: { request?: number; keepAlive?: number };
     material?: TestMaterial;
   } = {},
 ): Promise<TestServer> {
