@@ -9,11 +9,12 @@
 // the second back to back as soon as the second starts, so its p99 measures burst queueing (the
 // baseline alone showed p99 > 100 ms that way), not a steady 1,000 requests/s.
 //
-// Each server runs in its own child process (this file, started with SGBRIDGE_BENCH_ROLE), so the
-// load generator does not share an event loop with the server it measures.
+// Each server runs in its own child process (admission-servers.ts), so the load generator does not
+// share an event loop with the server it measures; both run as sgbridge ships, under plain node
+// with sgbridge's compiled dist/.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,64 +45,6 @@ const TARGET_P99_MS = 5;
 
 type Role = 'sgbridge' | 'baseline';
 
-async function material(): Promise<{ cert: string; key: string; ca: string }> {
-  const { createCa, issueServingCertificate } = await import('../src/tls/ca.js');
-  const ca = createCa();
-  const serving = issueServingCertificate(ca, { dns: ['localhost'], ips: ['127.0.0.1'] });
-  return { cert: serving.cert, key: serving.key, ca: ca.cert };
-}
-
-/** Child side: start one server on an ephemeral loopback port and report the port. */
-async function serve(role: Role): Promise<void> {
-  const tls = await material();
-  let port: number;
-  if (role === 'baseline') {
-    const fixed = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'fixed', allowed: true } });
-    const server = createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(fixed);
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as { port: number }).port;
-  } else {
-    const { buildApp } = await import('../src/admission/app.js');
-    const { mutateHandler } = await import('../src/admission/handlers.js');
-    const { EXAMPLE_INVENTORY, readInventoryFile } = await import('../src/aws/inventory-file.js');
-    const { membershipPolicyFrom } = await import('../src/core/membership-policy.js');
-    const { decideValidation, protectionContextFrom } = await import('../src/core/protection/index.js');
-    const { defaultSettings } = await import('../src/core/settings.js');
-    const { createRegistry } = await import('../src/metrics.js');
-    const { pino } = await import('pino');
-    const settings = defaultSettings();
-    const inventory = await readInventoryFile(EXAMPLE_INVENTORY);
-    const policy = membershipPolicyFrom(settings, inventory);
-    const protection = protectionContextFrom(settings, inventory, { membership: policy });
-    const app = await buildApp({
-      tls: { current: () => tls, subscribe: () => () => undefined },
-      logger: pino({ level: 'warn' }, pino.destination({ dest: 2, sync: false })),
-      registry: createRegistry(),
-      handlers: { '/mutate': mutateHandler(() => policy), '/validate': (r) => decideValidation(r, protection) },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    port = (app.server.address() as { port: number }).port;
-  }
-  // The parent going away (or disconnecting) ends this server.
-  process.on('disconnect', () => process.exit(0));
-  // CPU time used so far, asked for around each run: a per-request cost that noisy neighbours on
-  // a shared machine distort far less than throughput.
-  process.on('message', (m: unknown) => {
-    if (m === 'cpu') {
-      const { user, system } = process.cpuUsage();
-      process.send?.({ cpuMicros: user + system });
-    }
-  });
-  process.send?.({ port });
-}
-
 function cpuMicros(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     const onMessage = (m: { cpuMicros?: number }) => {
@@ -115,9 +58,10 @@ function cpuMicros(child: ChildProcess): Promise<number> {
 }
 
 function startChild(role: Role): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
+  // Plain node, no tsx: see admission-servers.ts.
+  const child = fork(join(here, 'admission-servers.ts'), [], {
     env: { ...process.env, SGBRIDGE_BENCH_ROLE: role },
-    execArgv: ['--import', 'tsx'],
+    execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -277,5 +221,3 @@ export async function run(): Promise<void> {
   }
 }
 
-const role = process.env.SGBRIDGE_BENCH_ROLE as Role | undefined;
-if (role === 'sgbridge' || role === 'baseline') await serve(role);
