@@ -53,10 +53,10 @@ async function baseline(tls: { cert: string; key: string }): Promise<number> {
 /** sgbridge's admission server as `serve` builds it, on the example inventory without a cluster. */
 async function sgbridge(tls: { cert: string; key: string; ca: string }): Promise<number> {
   const { buildApp } = await built<typeof App>('admission/app.js');
-  const { mutateHandler } = await built<typeof Handlers>('admission/handlers.js');
+  const { webhookHandlers } = await built<typeof Handlers>('admission/handlers.js');
   const { EXAMPLE_INVENTORY, readInventoryFile } = await built<typeof InventoryFile>('aws/inventory-file.js');
   const { membershipPolicyFrom } = await built<typeof MembershipPolicy>('core/membership-policy.js');
-  const { decideValidation, protectionContextFrom } = await built<typeof Protection>('core/protection/index.js');
+  const { protectionContextFrom } = await built<typeof Protection>('core/protection/index.js');
   const { defaultSettings } = await built<typeof Settings>('core/settings.js');
   const { createRegistry } = await built<typeof Metrics>('metrics.js');
   const { pino } = await import('pino');
@@ -68,7 +68,7 @@ async function sgbridge(tls: { cert: string; key: string; ca: string }): Promise
     tls: { current: () => tls, subscribe: () => () => undefined },
     logger: pino({ level: 'warn' }, pino.destination({ dest: 2, sync: false })),
     registry: createRegistry(),
-    handlers: { '/mutate': mutateHandler(() => policy), '/validate': (r) => decideValidation(r, protection) },
+    handlers: webhookHandlers(() => policy, () => protection),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return (app.server.address() as { port: number }).port;

@@ -1,8 +1,11 @@
-// The pod webhook's handler: core's membership decision, fed with what the adapter knows of the
-// pod's namespace. Namespace facts are looked up only for pods that name groups.
+// The webhooks' handlers: for pods, core's membership decision, fed with what the adapter knows of
+// the pod's namespace (looked up only for pods that name groups); for Calico objects and pods,
+// core's protection rules.
 import type { AdmissionRequest, Decision } from '../core/admission-types.js';
 import { decideMutation, type MembershipPolicy, type NamespaceFacts } from '../core/membership.js';
+import { decideValidation, type ProtectionContext } from '../core/protection/index.js';
 import { SG_ANNOTATION } from '../core/vocabulary.js';
+import { PATHS } from '../core/webhook-config.js';
 import type { AdmissionHandler, HandlerContext } from './webhook.js';
 
 export type NamespaceFactsLookup = (namespace: string, ctx: HandlerContext) => NamespaceFacts | Promise<NamespaceFacts>;
@@ -24,5 +27,13 @@ export function mutateHandler(policy: () => MembershipPolicy, namespaceFacts: Na
     if (!namesGroups(request) || !namespace) return decideMutation(request, policy(), OFF);
     const facts = namespaceFacts(namespace, ctx);
     return facts instanceof Promise ? facts.then((f) => decideMutation(request, policy(), f)) : decideMutation(request, policy(), facts);
+  };
+}
+
+/** Webhook path → handler, as `serve` answers them. Both contexts are read on every request. */
+export function webhookHandlers(policy: () => MembershipPolicy, protection: () => ProtectionContext, namespaceFacts: NamespaceFactsLookup = NO_NAMESPACE_FACTS): Record<string, AdmissionHandler> {
+  return {
+    [PATHS.mutate]: mutateHandler(policy, namespaceFacts),
+    [PATHS.validate]: (request) => decideValidation(request, protection()),
   };
 }

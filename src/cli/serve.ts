@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
-import { buildApp, type AdmissionApp, type AdmissionHandler } from '../admission/app.js';
-import { mutateHandler, NO_NAMESPACE_FACTS } from '../admission/handlers.js';
+import { buildApp, type AdmissionApp } from '../admission/app.js';
+import { NO_NAMESPACE_FACTS, webhookHandlers } from '../admission/handlers.js';
 import { loadInventory } from '../aws/source.js';
 import type { Inventory } from '../core/inventory.js';
 import { membershipPolicyFrom } from '../core/membership-policy.js';
 import type { MembershipPolicy } from '../core/membership.js';
-import { decideValidation, protectionContextFrom, type ProtectionContext } from '../core/protection/index.js';
+import { protectionContextFrom, type ProtectionContext } from '../core/protection/index.js';
 import { SETTING_DEFS, type SettingName, type Settings } from '../core/settings.js';
 import { loadClusterConfig } from '../kube/client.js';
 import { NamespaceCache } from '../kube/namespaces.js';
@@ -143,10 +143,11 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   if (namespaces) await namespaces.start();
   else logger.info('no cluster configured: the namespace allow-list (aws.tigera.io/allowed-security-groups) is off and the syncer does not run');
 
-  const handlers: Record<string, AdmissionHandler> = {
-    '/mutate': mutateHandler(() => policy, namespaces ? (ns, ctx) => namespaces.facts(ns, ctx.timeoutMs) : NO_NAMESPACE_FACTS),
-    '/validate': (request) => decideValidation(request, protection),
-  };
+  const handlers = webhookHandlers(
+    () => policy,
+    () => protection,
+    namespaces ? (ns, ctx) => namespaces.facts(ns, ctx.timeoutMs) : NO_NAMESPACE_FACTS,
+  );
   const certificates =
     kubeConfig && settings.tlsSecret
       ? await startClusterCertificates(kubeConfig, { namespace: settings.namespace, serviceName: settings.serviceName, names: { dns: settings.tlsDns, ips: settings.tlsIps }, logger })

@@ -4,8 +4,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { buildApp, type AdmissionApp, type AdmissionHandler, type Readiness } from '../../../src/admission/app.js';
-import { mutateHandler, type NamespaceFactsLookup } from '../../../src/admission/handlers.js';
-import { decideValidation, protectionContextFrom } from '../../../src/core/protection/index.js';
+import { mutateHandler, webhookHandlers, type NamespaceFactsLookup } from '../../../src/admission/handlers.js';
+import { protectionContextFrom } from '../../../src/core/protection/index.js';
 import { EXAMPLE_INVENTORY, readInventoryFile } from '../../../src/aws/inventory-file.js';
 import { membershipPolicyFrom } from '../../../src/core/membership-policy.js';
 import type { MembershipPolicy } from '../../../src/core/membership.js';
@@ -73,5 +73,5 @@ export async function startTestServer(
 export async function startExampleServer(): Promise<TestServer> {
   const policy = await examplePolicy();
   const protection = protectionContextFrom(defaultSettings(), await readInventoryFile(EXAMPLE_INVENTORY), { membership: policy });
-  return startTestServer({ handlers: { '/mutate': mutateHandler(() => policy), '/validate': (r) => decideValidation(r, protection) } });
+  return startTestServer({ handlers: webhookHandlers(() => policy, () => protection) });
 }
