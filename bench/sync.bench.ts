@@ -19,7 +19,6 @@ import { median } from './median.js';
 const RUNS = Number(process.env.SGBRIDGE_BENCH_RUNS ?? 3);
 const TARGET_RATIO = 3; // a round may cost at most 3× a bare list of the same objects
 
-
 export async function run(): Promise<void> {
   const inventory = largeInventory();
   const settings = defaultSettings();
