@@ -60,5 +60,20 @@ export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDept
   };
 }
 
+/**
+ * False only for text in which secure-json-parse's key checks cannot match, so that plain
+ * JSON.parse returns what it would. Its patterns look for a "__proto__" or "constructor" key with
+ * any letter either literal or a \u escape, so a match holds some "\u" or the key spelled out.
+ * Why: its scans cost 1.5 µs on every pod. These searches cost a third of that, looking for
+ * "uctor" rather than "constructor", which takes V8 as long as the patterns: its search skips
+ * ahead to each first letter, and "u" is far rarer than "c" in JSON. A leading BOM, which it
+ * strips, goes to it as well.
+ */
+export function mayHoldForbiddenKey(text: string): boolean {
+  return text.includes('\\u') || text.includes('__proto__') || text.includes('uctor') || text.charCodeAt(0) === 0xfeff;
+}
+
+const safeParse = (text: string): unknown => (mayHoldForbiddenKey(text) ? sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) : JSON.parse(text));
+
 /** The admission body parser: depth-bounded, and a "__proto__" or "constructor.prototype" key is refused. */
-export const parseAdmissionBody = makeJsonBodyParser((text) => sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) as unknown);
+export const parseAdmissionBody = makeJsonBodyParser(safeParse);

@@ -1,7 +1,9 @@
-// The body parser's nesting bound: exact where it matters, cheap for ordinary bodies.
+// The body parser: its nesting bound is exact where it matters and cheap for ordinary bodies, and
+// its pre-check in front of secure-json-parse never lets a forbidden key through.
 import fc from 'fast-check';
+import sjson from 'secure-json-parse';
 import { describe, expect, it } from 'vitest';
-import { BodyError, makeJsonBodyParser, nestingExceeds } from '../../src/admission/json-body.js';
+import { BodyError, makeJsonBodyParser, mayHoldForbiddenKey, nestingExceeds, parseAdmissionBody } from '../../src/admission/json-body.js';
 
 function depthOf(value: unknown): number {
   let max = 0;
@@ -40,5 +42,64 @@ describe('nestingExceeds', () => {
     expect(() => parse(deep)).toThrow(BodyError);
     expect(() => parse(deep)).toThrow(/body: JSON nested deeper than 1000 levels/);
     expect(parse('[' .repeat(1000) + ']'.repeat(1000))).toBeInstanceOf(Array);
+  });
+});
+
+describe('parseAdmissionBody', () => {
+  // What it was before the pre-check: secure-json-parse on every body.
+  const reference = makeJsonBodyParser((text) => sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) as unknown);
+  const outcome = (parse: (text: string) => unknown, text: string) => {
+    try {
+      return { value: parse(text) };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  };
+  /** A key written with any of its letters as a \u escape, hex digits in either case. */
+  const escapedKey = (key: string) =>
+    fc.tuple(fc.array(fc.boolean(), { minLength: key.length, maxLength: key.length }), fc.boolean()).map(([escapes, upper]) =>
+      [...key]
+        .map((ch, i) => {
+          const hex = ch.charCodeAt(0).toString(16).padStart(4, '0');
+          return escapes[i] ? `\\u${upper ? hex.toUpperCase() : hex}` : ch;
+        })
+        .join(''),
+    );
+
+  it('refuses "__proto__" and "constructor.prototype" keys however their letters are escaped', () => {
+    fc.assert(
+      fc.property(fc.oneof(escapedKey('__proto__').map((k) => [k, '{"x": 1}']), escapedKey('constructor').map((k) => [k, '{"prototype": {"x": 1}}'])), fc.jsonValue({ maxDepth: 3 }), ([key, forbidden], value) => {
+        const text = `{"request": {"a": ${JSON.stringify(value)}, "${key}": ${forbidden}}}`;
+        expect(() => parseAdmissionBody(text)).toThrow(/forbidden "__proto__" or "constructor.prototype"/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers every body as secure-json-parse alone does', () => {
+    const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', '__proto', 'construct'), fc.constantFrom('__proto__', 'constructor', 'prototype').chain(escapedKey));
+    const text = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      fc.tuple(key, fc.jsonValue({ maxDepth: 3 }), fc.boolean()).map(([k, v, bom]) => `${bom ? '\ufeff' : ''}{"${k.replace(/["\\]/g, '')}": ${JSON.stringify(v)}}`),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(outcome(parseAdmissionBody, t)).toEqual(outcome(reference, t));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses the keys written plainly, in any body', () => {
+    for (const text of ['{"__proto__": {"x": 1}}', '{"a": [{"constructor": {"prototype": {"x": 1}}}]}', '\ufeff{"constructor": {"prototype": {}}}']) {
+      expect(() => parseAdmissionBody(text)).toThrow(/forbidden "__proto__" or "constructor.prototype"/);
+    }
+    expect(parseAdmissionBody('{"constructor": "a string"}')).toEqual({ constructor: 'a string' });
+  });
+
+  it('still parses a body that starts with a byte-order mark', () => {
+    expect(parseAdmissionBody('\ufeff{"a": 1}')).toEqual({ a: 1 });
+    expect(mayHoldForbiddenKey('{"a": 1}')).toBe(false);
   });
 });
