@@ -2,7 +2,7 @@
 import { allow, deny, type AdmissionRequest, type Decision, type JsonPatchOp } from './admission-types.js';
 import { annotationsOf, isRecord, labelsOf } from './read.js';
 import { parseSgList, SG_LIST_EXAMPLE } from './sg-list.js';
-import { isMembershipLabel, membershipLabel, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from './vocabulary.js';
+import { isMembershipLabel, MEMBERSHIP_LABEL_PREFIX, membershipLabel, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from './vocabulary.js';
 
 export interface MembershipPolicy {
   /** Groups of pods without the annotation. */
@@ -82,8 +82,12 @@ export function desiredLabels(current: Record<string, string> | null | undefined
 
 /** RFC 6901 reference token. */
 export function escapePointer(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+  const tildes = token.includes('~') ? token.replaceAll('~', '~0') : token;
+  return tildes.includes('/') ? tildes.replaceAll('/', '~1') : tildes;
 }
+
+const LABELS_POINTER = '/metadata/labels/';
+const MEMBERSHIP_POINTER = LABELS_POINTER + escapePointer(MEMBERSHIP_LABEL_PREFIX);
 
 /** A minimal RFC 6902 patch from the current labels to the desired ones. */
 export function labelPatch(current: Record<string, string> | null | undefined, desired: Record<string, string>): JsonPatchOp[] {
@@ -93,6 +97,25 @@ export function labelPatch(current: Record<string, string> | null | undefined, d
   for (const [key, value] of Object.entries(desired)) {
     if (!(key in current)) ops.push({ op: 'add', path: `/metadata/labels/${escapePointer(key)}`, value });
     else if (current[key] !== value) ops.push({ op: 'replace', path: `/metadata/labels/${escapePointer(key)}`, value });
+  }
+  return ops;
+}
+
+/**
+ * labelPatch(current, desiredLabels(current, groups)), the same operations in the same order,
+ * without building the desired labels: only membership labels can differ. Half the time, on a
+ * path every pod creation takes. `groups` are distinct, as deriveMembership gives them.
+ */
+export function membershipPatch(current: Record<string, string> | null | undefined, groups: readonly string[]): JsonPatchOp[] {
+  if (current === null || current === undefined) return labelPatch(current, desiredLabels(current, [...groups]));
+  const ops: JsonPatchOp[] = [];
+  for (const key of Object.keys(current)) {
+    if (isMembershipLabel(key) && !groups.includes(key.slice(MEMBERSHIP_LABEL_PREFIX.length))) ops.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
+  }
+  for (const group of groups) {
+    const key = membershipLabel(group);
+    if (!Object.hasOwn(current, key)) ops.push({ op: 'add', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
+    else if (current[key] !== '') ops.push({ op: 'replace', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
   }
   return ops;
 }
@@ -116,6 +139,6 @@ export function decideMutation(request: AdmissionRequest, policy: MembershipPoli
   if (!membership.ok) return deny(membership.message);
   // Absent labels stay absent (not {}): the patch must then add /metadata/labels whole.
   const current = pod.metadata.labels as Record<string, string> | null | undefined;
-  const patch = labelPatch(current, desiredLabels(current, membership.groups));
+  const patch = membershipPatch(current, membership.groups);
   return allow({ ...(patch.length ? { patch } : {}), ...(membership.warnings.length ? { warnings: membership.warnings } : {}) });
 }

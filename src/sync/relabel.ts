@@ -4,7 +4,7 @@
 // namespace exclusions). A pod whose annotation §1 would deny keeps only the pod default group:
 // it must not carry groups it could not have been given.
 import type { JsonPatchOp } from '../core/admission-types.js';
-import { deriveMembership, desiredLabels, labelPatch, type MembershipPolicy } from '../core/membership.js';
+import { deriveMembership, membershipPatch, type MembershipPolicy } from '../core/membership.js';
 
 export interface PodFacts {
   namespace: string;
@@ -30,7 +30,7 @@ export function planRelabels(pods: PodFacts[], namespaces: Map<string, Record<st
     if (excluded.has(pod.namespace) || pod.terminating) continue;
     const m = deriveMembership(pod.annotations, policy, { allowList: 'on', annotations: namespaces.get(pod.namespace) ?? {} }, pod.namespace);
     const groups = m.ok ? m.groups : policy.podDefaultGroup ? [policy.podDefaultGroup] : [];
-    const ops = labelPatch(pod.labels, desiredLabels(pod.labels, groups));
+    const ops = membershipPatch(pod.labels, groups);
     if (ops.length) out.push({ namespace: pod.namespace, name: pod.name, ...(pod.resourceVersion ? { resourceVersion: pod.resourceVersion } : {}), ops, ...(m.ok ? {} : { problem: m.message }) });
   }
   return out;

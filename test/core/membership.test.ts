@@ -4,7 +4,7 @@ import jsonpatch from 'fast-json-patch';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AdmissionRequest, JsonPatchOp, Operation } from '../../src/core/admission-types.js';
-import { decideMutation, deriveMembership, desiredLabels, escapePointer, labelPatch, type MembershipPolicy, type NamespaceFacts } from '../../src/core/membership.js';
+import { decideMutation, deriveMembership, desiredLabels, escapePointer, labelPatch, membershipPatch, type MembershipPolicy, type NamespaceFacts } from '../../src/core/membership.js';
 import { membershipPolicyFrom } from '../../src/core/membership-policy.js';
 import { defaultSettings } from '../../src/core/settings.js';
 import type { Inventory } from '../../src/core/inventory.js';
@@ -107,6 +107,7 @@ describe('SPEC §1 pod membership', () => {
       { op: 'add', path: '/metadata/labels/sg.aws.tigera.io~1sg-0c1d2e3f405162738', value: '' },
     ]);
     expect(escapePointer('a~b/c~/d')).toBe('a~0b~1c~0~1d');
+    expect([escapePointer('plain'), escapePointer('a/b'), escapePointer('a~b'), escapePointer('~1')]).toEqual(['plain', 'a~1b', 'a~0b', '~01']);
   });
 
   it('5: no patch at all when nothing changes', () => {
@@ -248,6 +249,17 @@ describe('properties', () => {
         expect(labelPatch(after, desiredLabels(after, gs))).toEqual([]);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('membershipPatch gives exactly the operations labelPatch gives towards desiredLabels', () => {
+    const anyGroup = fc.oneof(sgId, fc.array(keyChar, { minLength: 1, maxLength: 8 }).map((c) => c.join('')));
+    const withMembership = fc.tuple(labels, fc.uniqueArray(anyGroup, { maxLength: 4 }), fc.constantFrom('', 'v', '~')).map(([l, gs, v]) => ({ ...l, ...Object.fromEntries(gs.map((g) => [`sg.aws.tigera.io/${g}`, v])) }));
+    fc.assert(
+      fc.property(fc.option(fc.oneof(labels, withMembership), { nil: undefined }), fc.uniqueArray(anyGroup, { maxLength: 5 }), (current, gs) => {
+        expect(membershipPatch(current, gs)).toEqual(labelPatch(current, desiredLabels(current, gs)));
+      }),
+      { numRuns: 1000 },
     );
   });
 
