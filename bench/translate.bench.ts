@@ -20,7 +20,6 @@ const TARGET_RSS_MB = 512;
 const RUNS = 3;
 const CHILD_FLAG = '--translate-rss-child';
 
-
 function renderOnce(inventory: ReturnType<typeof largeInventory>) {
   const t = translate(inventory, factsFromInventory(inventory), defaultSettings());
   return { objects: toApi(t.objects, 'crd'), summary: t.summary };
