@@ -2,7 +2,7 @@
 import { allow, deny, type AdmissionRequest, type Decision, type JsonPatchOp } from './admission-types.js';
 import { annotationsOf, isRecord, labelsOf } from './read.js';
 import { parseSgList, SG_LIST_EXAMPLE } from './sg-list.js';
-import { isMembershipLabel, MEMBERSHIP_LABEL_PREFIX, membershipLabel, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from './vocabulary.js';
+import { groupOfMembershipLabel, isMembershipLabel, MEMBERSHIP_LABEL_PREFIX, membershipLabel, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from './vocabulary.js';
 
 export interface MembershipPolicy {
   /** Groups of pods without the annotation. */
@@ -73,7 +73,7 @@ function checkNamespace(named: string[], ns: NamespaceFacts, dflt: 'all' | 'none
 }
 
 /** The labels the pod must end up with: its own non-membership labels plus one per group. */
-export function desiredLabels(current: Record<string, string> | null | undefined, groups: string[]): Record<string, string> {
+export function desiredLabels(current: Record<string, string> | null | undefined, groups: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(current ?? {})) if (!isMembershipLabel(k)) out[k] = v;
   for (const g of groups) out[membershipLabel(g)] = '';
@@ -93,10 +93,10 @@ const MEMBERSHIP_POINTER = LABELS_POINTER + escapePointer(MEMBERSHIP_LABEL_PREFI
 export function labelPatch(current: Record<string, string> | null | undefined, desired: Record<string, string>): JsonPatchOp[] {
   if (current === null || current === undefined) return Object.keys(desired).length ? [{ op: 'add', path: '/metadata/labels', value: desired }] : [];
   const ops: JsonPatchOp[] = [];
-  for (const key of Object.keys(current)) if (!(key in desired)) ops.push({ op: 'remove', path: `/metadata/labels/${escapePointer(key)}` });
+  for (const key of Object.keys(current)) if (!(key in desired)) ops.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
   for (const [key, value] of Object.entries(desired)) {
-    if (!(key in current)) ops.push({ op: 'add', path: `/metadata/labels/${escapePointer(key)}`, value });
-    else if (current[key] !== value) ops.push({ op: 'replace', path: `/metadata/labels/${escapePointer(key)}`, value });
+    if (!(key in current)) ops.push({ op: 'add', path: LABELS_POINTER + escapePointer(key), value });
+    else if (current[key] !== value) ops.push({ op: 'replace', path: LABELS_POINTER + escapePointer(key), value });
   }
   return ops;
 }
@@ -107,10 +107,10 @@ export function labelPatch(current: Record<string, string> | null | undefined, d
  * path every pod creation takes. `groups` are distinct, as deriveMembership gives them.
  */
 export function membershipPatch(current: Record<string, string> | null | undefined, groups: readonly string[]): JsonPatchOp[] {
-  if (current === null || current === undefined) return labelPatch(current, desiredLabels(current, [...groups]));
+  if (current === null || current === undefined) return labelPatch(current, desiredLabels(current, groups));
   const ops: JsonPatchOp[] = [];
   for (const key of Object.keys(current)) {
-    if (isMembershipLabel(key) && !groups.includes(key.slice(MEMBERSHIP_LABEL_PREFIX.length))) ops.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
+    if (isMembershipLabel(key) && !groups.includes(groupOfMembershipLabel(key))) ops.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
   }
   for (const group of groups) {
     const key = membershipLabel(group);

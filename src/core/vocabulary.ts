@@ -39,6 +39,11 @@ export function membershipLabel(sgId: string): string {
   return `${MEMBERSHIP_LABEL_PREFIX}${sgId}`;
 }
 
+/** The group a membership label names: 'sg.aws.tigera.io/sg-1' → 'sg-1'. */
+export function groupOfMembershipLabel(label: string): string {
+  return label.slice(MEMBERSHIP_LABEL_PREFIX.length);
+}
+
 export function isMembershipLabel(key: string): boolean {
   return key.startsWith(MEMBERSHIP_LABEL_PREFIX);
 }

@@ -4,7 +4,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { CalicoObject } from '../calico.js';
 import type { NetworkInterface } from '../inventory.js';
-import { ENI_ID_LABEL, isMembershipLabel, MEMBERSHIP_LABEL_PREFIX } from '../vocabulary.js';
+import { ENI_ID_LABEL, groupOfMembershipLabel, isMembershipLabel } from '../vocabulary.js';
 import type { ClusterFacts, DoctorCheck, RegisteredWebhook } from './types.js';
 
 const pass = (name: string, detail: string): DoctorCheck => ({ name, ok: true, detail, fix: '' });
@@ -26,7 +26,7 @@ export function hostEndpointChecks(members: NetworkInterface[], present: Present
       out.push(fail(`${name}: ${eni.networkInterfaceId}`, `no HostEndpoint for VPC member ${eni.networkInterfaceId} (${eni.privateIpAddresses.join(', ') || 'no IPv4'}) ${where}: its address matches no group's selector`, SYNC_FIX));
       continue;
     }
-    const has = Object.keys(hep.metadata.labels ?? {}).filter(isMembershipLabel).map((k) => k.slice(MEMBERSHIP_LABEL_PREFIX.length)).sort();
+    const has = Object.keys(hep.metadata.labels ?? {}).filter(isMembershipLabel).map(groupOfMembershipLabel).sort();
     const want = [...new Set(eni.groups)].sort();
     const ips = ((hep.spec?.expectedIPs as string[] | undefined) ?? []).slice().sort();
     const wantIps = [...new Set([...eni.privateIpAddresses, ...eni.ipv6Addresses])].sort();

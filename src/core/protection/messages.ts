@@ -1,6 +1,6 @@
 // What users read after `admission webhook "…" denied the request: `. Each message says what is
 // protected and what to do instead, and stays under 256 characters (kubectl prints it on one line).
-import { LAST_PROTECTED_ORDER, MEMBERSHIP_LABEL_PREFIX, PROTECTED_TIER_NAMES, SG_ANNOTATION } from '../vocabulary.js';
+import { groupOfMembershipLabel, LAST_PROTECTED_ORDER, MEMBERSHIP_LABEL_PREFIX, PROTECTED_TIER_NAMES, SG_ANNOTATION } from '../vocabulary.js';
 
 export const MAX_MESSAGE = 255;
 
@@ -31,7 +31,7 @@ export const messages = {
     fit(`tier ${short(tier)} at order ${order} would run before sgbridge's tiers (up to ${LAST_PROTECTED_ORDER}); give it an order above ${LAST_PROTECTED_ORDER}, or ask the sgbridge admin to add it to tierAllowList`),
 
   membershipLabelOnEndpoint: (kind: string, name: string, label: string) => {
-    const group = short(label.slice(MEMBERSHIP_LABEL_PREFIX.length), 40) || 'the group';
+    const group = short(groupOfMembershipLabel(label), 40) || 'the group';
     return fit(`${kind} ${short(name)} may not carry ${short(label, 60)}: only sgbridge sets security group membership; put the addresses' ENIs in ${group} in AWS instead`);
   },
 

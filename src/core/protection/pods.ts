@@ -3,7 +3,7 @@
 // later mutating webhook (or anything else) that changed them afterwards.
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
 import { deriveMembership, desiredLabels } from '../membership.js';
-import { isMembershipLabel, MEMBERSHIP_LABEL_PREFIX } from '../vocabulary.js';
+import { groupOfMembershipLabel, isMembershipLabel } from '../vocabulary.js';
 import type { ProtectionContext } from './context.js';
 import { messages } from './messages.js';
 import { annotationsOf, isRecord, labelsOf } from './read.js';
@@ -11,8 +11,6 @@ import { annotationsOf, isRecord, labelsOf } from './read.js';
 function membershipOf(labels: Record<string, string>): Map<string, string> {
   return new Map(Object.entries(labels).filter(([k]) => isMembershipLabel(k)));
 }
-
-const groupOf = (label: string) => label.slice(MEMBERSHIP_LABEL_PREFIX.length);
 
 /** Membership labels `want` has that `have` lacks or holds with another value, and those only `have` has. */
 function membershipDiff(want: Map<string, string>, have: Map<string, string>): { missing: string[]; extra: string[] } {
@@ -48,5 +46,5 @@ export function podRule(request: AdmissionRequest, ctx: ProtectionContext): Deci
 
   const { missing, extra } = membershipDiff(membershipOf(desiredLabels(labels.value, membership.groups)), have);
   if (missing.length === 0 && extra.length === 0) return allow();
-  return deny(messages.podLabels(missing.map(groupOf).sort(), extra.map(groupOf).sort()));
+  return deny(messages.podLabels(missing.map(groupOfMembershipLabel).sort(), extra.map(groupOfMembershipLabel).sort()));
 }
