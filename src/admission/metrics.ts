@@ -1,7 +1,8 @@
 // The admission server's Prometheus metrics (names fixed by the cross-team interface: the
 // dashboard and alerts rely on them).
 import { X509Certificate } from 'node:crypto';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { ArrayHistogram } from './array-histogram.js';
 
 export type Outcome = 'allowed' | 'patched' | 'denied' | 'invalid' | 'error';
 
@@ -46,23 +47,26 @@ export function admissionMetrics(registry: Registry): AdmissionMetrics {
     });
   }
   const duration =
-    existing<Histogram<'webhook'>>(registry, 'sgbridge_admission_duration_seconds') ??
-    new Histogram({ name: 'sgbridge_admission_duration_seconds', help: 'Time to answer an admission request', labelNames: ['webhook'] as const, buckets: LATENCY_BUCKETS, registers: [registry] });
+    existing<ArrayHistogram<'webhook'>>(registry, 'sgbridge_admission_duration_seconds') ??
+    new ArrayHistogram({ name: 'sgbridge_admission_duration_seconds', help: 'Time to answer an admission request', labelName: 'webhook', buckets: LATENCY_BUCKETS }).registerOn(registry);
   const expiry =
     existing<Gauge<'certificate'>>(registry, 'sgbridge_certificate_expiry_timestamp_seconds') ??
     new Gauge({ name: 'sgbridge_certificate_expiry_timestamp_seconds', help: 'notAfter of the serving certificate and of the CA, seconds since the epoch', labelNames: ['certificate'] as const, registers: [registry] });
   const pending = pendingRequests(registry);
-  // Histogram label children are looked up once per webhook.
-  const histograms = new Map<string, { observe(v: number): void }>();
+  // Per webhook, made on its first request: its latency observer and its pending counts by
+  // operation, then outcome. Nested maps rather than one key joined from the three: no string is
+  // built per request.
+  const webhooks = new Map<string, { observe(seconds: number): void; byOperation: Map<string, Map<Outcome, PendingCount>> }>();
   return {
     observe(webhook, operation, outcome, seconds) {
-      const key = `${webhook} ${operation} ${outcome}`;
-      let entry = pending.get(key);
-      if (!entry) pending.set(key, (entry = { labels: { webhook, operation, outcome }, count: 0 }));
+      let w = webhooks.get(webhook);
+      if (!w) webhooks.set(webhook, (w = { observe: duration.observer(webhook), byOperation: new Map() }));
+      let byOutcome = w.byOperation.get(operation);
+      if (!byOutcome) w.byOperation.set(operation, (byOutcome = new Map()));
+      let entry = byOutcome.get(outcome);
+      if (!entry) byOutcome.set(outcome, (entry = pendingEntry(pending, { webhook, operation, outcome })));
       entry.count++;
-      let histogram = histograms.get(webhook);
-      if (!histogram) histograms.set(webhook, (histogram = duration.labels({ webhook })));
-      histogram.observe(seconds);
+      w.observe(seconds);
     },
     setCertificates({ cert, ca }) {
       for (const [certificate, pem] of [['serving', cert], ['ca', ca]] as const) {
@@ -79,6 +83,14 @@ interface PendingCount {
 }
 
 const pendingByRegistry = new WeakMap<Registry, Map<string, PendingCount>>();
+
+/** The registry's pending count for a label set, made on first use. */
+function pendingEntry(pending: Map<string, PendingCount>, labels: PendingCount['labels']): PendingCount {
+  const key = `${labels.webhook} ${labels.operation} ${labels.outcome}`;
+  let entry = pending.get(key);
+  if (!entry) pending.set(key, (entry = { labels, count: 0 }));
+  return entry;
+}
 
 /** Requests counted since the last scrape, per label set; shared by every admissionMetrics() of a registry. */
 function pendingRequests(registry: Registry): Map<string, PendingCount> {
