@@ -1,6 +1,6 @@
 // AdmissionReview v1 codec: a JSON body in, an AdmissionRequest out (or a problem naming the field),
 // and a Decision back into the AdmissionReview response the apiserver expects.
-import type { AdmissionRequest, Decision, Operation } from '../core/admission-types.js';
+import type { AdmissionRequest, Decision, JsonPatchOp, Operation } from '../core/admission-types.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
@@ -78,6 +78,8 @@ export interface AdmissionReviewResponse {
   response: AdmissionResponse;
 }
 
+const patchBase64 = (patch: JsonPatchOp[]) => Buffer.from(JSON.stringify(patch)).toString('base64');
+
 const REASONS: Record<number, string> = { 400: 'BadRequest', 403: 'Forbidden', 409: 'Conflict', 422: 'Invalid', 500: 'InternalError' };
 
 /**
@@ -91,10 +93,26 @@ export function encodeResponse(uid: string, decision: Decision): AdmissionReview
     response.status = { code, reason: REASONS[code] ?? 'Forbidden', message: decision.message ?? 'denied by sgbridge' };
   } else if (decision.patch && decision.patch.length > 0) {
     response.patchType = 'JSONPatch';
-    response.patch = Buffer.from(JSON.stringify(decision.patch)).toString('base64');
+    response.patch = patchBase64(decision.patch);
   }
   if (decision.warnings && decision.warnings.length > 0) response.warnings = decision.warnings;
   return { apiVersion: ADMISSION_API_VERSION, kind: ADMISSION_KIND, response };
+}
+
+const REVIEW_HEAD = `{"apiVersion":"${ADMISSION_API_VERSION}","kind":"${ADMISSION_KIND}","response":{"uid":`;
+
+/**
+ * JSON.stringify(encodeResponse(uid, decision)), the same text, written out directly for the
+ * answer nearly every request gets (allowed, with or without a patch, no warnings): this runs on
+ * every admission request, and building the objects to stringify them cost it a microsecond.
+ * A property test holds the two to the same text.
+ */
+export function responseText(uid: string, decision: Decision): string {
+  if (!decision.allowed || (decision.warnings && decision.warnings.length > 0)) return JSON.stringify(encodeResponse(uid, decision));
+  const head = `${REVIEW_HEAD}${JSON.stringify(uid)},"allowed":true`;
+  if (!decision.patch || decision.patch.length === 0) return `${head}}}`;
+  // Base64 needs no JSON escaping.
+  return `${head},"patchType":"JSONPatch","patch":"${patchBase64(decision.patch)}"}}`;
 }
 
 /** The apiserver appends `?timeout=10s` to the webhook URL: the time it waits for an answer. */

@@ -5,7 +5,7 @@
 import type { LogFn } from 'pino';
 import type { AdmissionRequest, Decision } from '../core/admission-types.js';
 import type { AdmissionMetrics, Outcome } from './metrics.js';
-import { decodeReview, encodeResponse } from './review.js';
+import { decodeReview, responseText } from './review.js';
 
 /** What a handler may know besides the request: the time the apiserver waits (from ?timeout=). */
 export interface HandlerContext {
@@ -87,7 +87,7 @@ export function createWebhook(path: string, handler: AdmissionHandler, metrics: 
       );
     }
     metrics.observe(name, request.operation, outcomeOf(decision), ctx.elapsedSeconds());
-    return { statusCode: 200, body: JSON.stringify(encodeResponse(request.uid, decision)) };
+    return { statusCode: 200, body: responseText(request.uid, decision) };
   };
 
   return {

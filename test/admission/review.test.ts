@@ -1,0 +1,42 @@
+// The AdmissionReview response codec (src/admission/review.ts): responseText(), which writes the
+// common answers out directly, gives exactly the text of JSON.stringify(encodeResponse()).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeResponse, responseText } from '../../src/admission/review.js';
+import type { Decision, JsonPatchOp } from '../../src/core/admission-types.js';
+
+const op: fc.Arbitrary<JsonPatchOp> = fc.record(
+  { op: fc.constantFrom('add', 'remove', 'replace'), path: fc.string({ unit: 'grapheme' }), value: fc.oneof(fc.string({ unit: 'grapheme' }), fc.jsonValue()) },
+  { requiredKeys: ['op', 'path'] },
+) as fc.Arbitrary<JsonPatchOp>;
+
+const decision: fc.Arbitrary<Decision> = fc.record(
+  {
+    allowed: fc.boolean(),
+    code: fc.constantFrom(400, 403, 409, 422, 500, 418),
+    message: fc.string({ unit: 'grapheme' }),
+    patch: fc.array(op, { maxLength: 4 }),
+    warnings: fc.array(fc.string({ unit: 'grapheme' }), { maxLength: 2 }),
+  },
+  { requiredKeys: ['allowed'] },
+);
+
+describe('responseText', () => {
+  it('is JSON.stringify(encodeResponse()) for any uid and decision', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), decision, (uid, d) => {
+        expect(responseText(uid, d)).toBe(JSON.stringify(encodeResponse(uid, d)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('echoes a uid that needs escaping, and carries the patch as base64 JSON', () => {
+    const uid = 'a"b\\c\u2028\n';
+    const patch: JsonPatchOp[] = [{ op: 'add', path: '/metadata/labels/sg.aws.tigera.io~1sg-12345678901234', value: '' }];
+    const review = JSON.parse(responseText(uid, { allowed: true, patch })) as { response: { uid: string; patch: string; patchType: string } };
+    expect(review.response.uid).toBe(uid);
+    expect(review.response.patchType).toBe('JSONPatch');
+    expect(JSON.parse(Buffer.from(review.response.patch, 'base64').toString('utf8'))).toEqual(patch);
+  });
+});
