@@ -109,13 +109,19 @@ export function labelPatch(current: Record<string, string> | null | undefined, d
 export function membershipPatch(current: Record<string, string> | null | undefined, groups: readonly string[]): JsonPatchOp[] {
   if (current === null || current === undefined) return labelPatch(current, desiredLabels(current, groups));
   const ops: JsonPatchOp[] = [];
+  // The pod's own membership labels, group → value, read from its keys rather than looked up by
+  // a label key built per group (most pods have none, so this stays undefined).
+  let present: Map<string, string> | undefined;
   for (const key of Object.keys(current)) {
-    if (isMembershipLabel(key) && !groups.includes(groupOfMembershipLabel(key))) ops.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
+    if (!isMembershipLabel(key)) continue;
+    const group = groupOfMembershipLabel(key);
+    if (groups.includes(group)) (present ??= new Map()).set(group, current[key]!);
+    else ops.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
   }
   for (const group of groups) {
-    const key = membershipLabel(group);
-    if (!Object.hasOwn(current, key)) ops.push({ op: 'add', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
-    else if (current[key] !== '') ops.push({ op: 'replace', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
+    const value = present?.get(group);
+    if (value === undefined) ops.push({ op: 'add', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
+    else if (value !== '') ops.push({ op: 'replace', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
   }
   return ops;
 }
