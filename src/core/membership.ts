@@ -4,11 +4,12 @@ import { annotationsOf, isRecord, labelsOf } from './read.js';
 import { parseSgList, SG_LIST_EXAMPLE } from './sg-list.js';
 import { groupOfMembershipLabel, isMembershipLabel, MEMBERSHIP_LABEL_PREFIX, membershipLabel, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from './vocabulary.js';
 
+/** Read-only: the groups of pods without the annotation are computed once per policy object. */
 export interface MembershipPolicy {
   /** Groups of pods without the annotation. */
-  nodeGroups: string[];
+  readonly nodeGroups: readonly string[];
   /** Every pod is in it (absent when the inventory has none). */
-  podDefaultGroup?: string;
+  readonly podDefaultGroup?: string;
   /** Trust and enforced groups: never named by users. */
   forbiddenGroups: ReadonlySet<string>;
   /** Groups the inventory knows; others warn, or deny when strict. */
@@ -27,17 +28,31 @@ export type NamespaceFacts =
   | { allowList: 'on'; annotations: Record<string, string> }
   | { allowList: 'unknown'; problem: string };
 
-export type Membership = { ok: true; groups: string[]; warnings: string[] } | { ok: false; message: string };
+export type Membership = { ok: true; groups: readonly string[]; warnings: string[] } | { ok: false; message: string };
+
+const defaultGroupsByPolicy = new WeakMap<MembershipPolicy, readonly string[]>();
+
+/** The groups of a pod without the annotation: the node groups and the pod default, sorted; computed once per policy. */
+function defaultGroupsOf(policy: MembershipPolicy): readonly string[] {
+  let groups = defaultGroupsByPolicy.get(policy);
+  if (!groups) defaultGroupsByPolicy.set(policy, (groups = Object.freeze(sortedGroups(policy.nodeGroups, policy.podDefaultGroup))));
+  return groups;
+}
+
+function sortedGroups(base: readonly string[], podDefaultGroup: string | undefined): string[] {
+  const groups = new Set(base);
+  if (podDefaultGroup) groups.add(podDefaultGroup);
+  return [...groups].sort();
+}
 
 /** The groups a pod belongs to, from its annotations alone. */
 export function deriveMembership(annotations: Record<string, string> | null | undefined, policy: MembershipPolicy, ns: NamespaceFacts, namespaceName = ''): Membership {
   const raw = annotations?.[SG_ANNOTATION];
-  let named: string[] = [];
-  if (raw !== undefined) {
-    const parsed = parseSgList(raw);
-    if (!parsed.ok) return { ok: false, message: `annotation ${SG_ANNOTATION} ${parsed.problem}; expected a JSON array of security group ids, e.g. ${SG_ANNOTATION}=${SG_LIST_EXAMPLE}` };
-    named = parsed.ids;
-  }
+  // Most pods: no annotation, so nothing to check and the policy's default groups.
+  if (raw === undefined) return { ok: true, groups: defaultGroupsOf(policy), warnings: [] };
+  const parsed = parseSgList(raw);
+  if (!parsed.ok) return { ok: false, message: `annotation ${SG_ANNOTATION} ${parsed.problem}; expected a JSON array of security group ids, e.g. ${SG_ANNOTATION}=${SG_LIST_EXAMPLE}` };
+  const named = parsed.ids;
   const forbidden = named.filter((g) => policy.forbiddenGroups.has(g));
   if (forbidden.length) return { ok: false, message: `security group ${forbidden.join(', ')} is internal to the integration and cannot be named in ${SG_ANNOTATION}; use your own groups` };
 
@@ -48,10 +63,7 @@ export function deriveMembership(annotations: Record<string, string> | null | un
   if (unknown.length && policy.strict) return { ok: false, message: `security group ${unknown.join(', ')} is not in the VPC sgbridge reads; create it in AWS first (strict mode)` };
   const warnings = unknown.map((g) => `${SG_ANNOTATION}: ${g} is not a security group sgbridge knows; no policy enforces it until it exists in the VPC`);
 
-  const base = raw === undefined ? policy.nodeGroups : named;
-  const groups = new Set(base);
-  if (policy.podDefaultGroup) groups.add(policy.podDefaultGroup);
-  return { ok: true, groups: [...groups].sort(), warnings };
+  return { ok: true, groups: sortedGroups(named, policy.podDefaultGroup), warnings };
 }
 
 function checkNamespace(named: string[], ns: NamespaceFacts, dflt: 'all' | 'none', namespaceName: string): string | undefined {
