@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { cpuPinning, type Pinning } from './cpu-pinning.js';
 import { median, medianBy } from './median.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -58,7 +59,7 @@ function cpuMicros(child: ChildProcess): Promise<number> {
   });
 }
 
-function startChild(role: Role): Promise<{ child: ChildProcess; port: number }> {
+function startChild(role: Role, pinning: Pinning): Promise<{ child: ChildProcess; port: number }> {
   // Plain node, no tsx: see admission-servers.ts.
   const child = fork(join(here, 'admission-servers.ts'), [], {
     env: { ...process.env, SGBRIDGE_BENCH_ROLE: role },
@@ -66,7 +67,11 @@ function startChild(role: Role): Promise<{ child: ChildProcess; port: number }> 
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
+    child.once('message', (m: { port: number }) => {
+      // Once listening, when its threads have started: every one of them goes to the server CPU.
+      pinning.pinServer(child.pid!);
+      resolve({ child, port: m.port });
+    });
     child.once('exit', (code) => reject(new Error(`${role} server exited (${code}) before listening`)));
   });
 }
@@ -169,8 +174,9 @@ const fmt = (l: Load) => `${l.rps.toFixed(0)} req/s, p50 ${l.p50} ms, p99 ${l.p9
 export async function run(): Promise<void> {
   const podCreate = readFileSync(POD_CREATE, 'utf8');
   const gnpUpdate = readFileSync(GNP_UPDATE, 'utf8');
-  const sg = await startChild('sgbridge');
-  const base = await startChild('baseline');
+  const pinning = cpuPinning();
+  const sg = await startChild('sgbridge', pinning);
+  const base = await startChild('baseline', pinning);
   try {
     // Warm up both (JIT, TLS session setup).
     await load(sg.port, `/mutate${QUERY}`, podCreate, 2);
@@ -200,6 +206,7 @@ export async function run(): Promise<void> {
     const ratio = median(roundRatios);
     const cpuRatio = median(cpuRatios);
     const lines = [
+      `CPUs: ${pinning.describe}`,
       `POST /mutate${QUERY} (sample 001, pod CREATE), ${CONNECTIONS} keep-alive HTTPS connections:`,
       `  sgbridge  max      ${fmt(sgMax)}`,
       `  baseline  max      ${fmt(baseMax)}`,
@@ -222,6 +229,7 @@ export async function run(): Promise<void> {
   } finally {
     sg.child.kill();
     base.child.kill();
+    pinning.release();
   }
 }
 
