@@ -158,5 +158,8 @@ export function decideMutation(request: AdmissionRequest, policy: MembershipPoli
   // Absent labels stay absent (not {}): the patch must then add /metadata/labels whole.
   const current = pod.metadata.labels as Record<string, string> | null | undefined;
   const patch = membershipPatch(current, membership.groups);
-  return allow({ ...(patch.length ? { patch } : {}), ...(membership.warnings.length ? { warnings: membership.warnings } : {}) });
+  const decision = allow();
+  if (patch.length) decision.patch = patch;
+  if (membership.warnings.length) decision.warnings = membership.warnings;
+  return decision;
 }

@@ -1,8 +1,9 @@
 // The AdmissionReview response codec (src/admission/review.ts): responseText(), which writes the
-// common answers out directly, gives exactly the text of JSON.stringify(encodeResponse()).
+// common answers out directly, gives exactly the text of JSON.stringify(encodeResponse()); and
+// decodeReview() names the field that is wrong.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeResponse, responseText } from '../../src/admission/review.js';
+import { decodeReview, encodeResponse, responseText } from '../../src/admission/review.js';
 import type { Decision, JsonPatchOp } from '../../src/core/admission-types.js';
 
 const op: fc.Arbitrary<JsonPatchOp> = fc.record(
@@ -38,5 +39,32 @@ describe('responseText', () => {
     expect(review.response.uid).toBe(uid);
     expect(review.response.patchType).toBe('JSONPatch');
     expect(JSON.parse(Buffer.from(review.response.patch, 'base64').toString('utf8'))).toEqual(patch);
+  });
+});
+
+describe('decodeReview names the wrong field', () => {
+  const review = (request: Record<string, unknown>) => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: 'u1', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, operation: 'DELETE', ...request },
+  });
+
+  it.each([
+    [{ kind: 'Pod' }, 'request.kind', /request\.kind: expected an object with group, version, kind, got "Pod"/],
+    [{ kind: { group: '', version: 'v1' } }, 'request.kind.kind', /request\.kind\.kind: expected a string, got nothing/],
+    [{ resource: { group: '', version: 1, resource: 'pods' } }, 'request.resource.version', /expected a string, got 1/],
+    [{ resource: { group: '', version: 'v1' } }, 'request.resource.resource', /expected a string, got nothing/],
+    [{ subResource: 5 }, 'request.subResource', /request\.subResource: expected a string, got 5/],
+    [{ name: ['a'] }, 'request.name', /expected a string, got an array/],
+    [{ namespace: {} }, 'request.namespace', /expected a string, got an object/],
+    [{ dryRun: 'true' }, 'request.dryRun', /expected a boolean, got "true"/],
+  ])('%j → %s', (request, field, message) => {
+    const decoded = decodeReview(review(request));
+    expect(decoded).toMatchObject({ ok: false, field });
+    expect(decoded.ok ? '' : decoded.message).toMatch(message);
+  });
+
+  it('accepts null for the optional fields', () => {
+    expect(decodeReview(review({ subResource: null, name: null, namespace: null, dryRun: null })).ok).toBe(true);
   });
 });
