@@ -1,5 +1,6 @@
-// CPU placement for the admission benchmark: the load generator on one CPU, the server under load
-// on another (every thread of it, V8's helpers included), with `taskset` from util-linux. Unpinned,
+// CPU placement for the admission benchmark's throughput rounds: the load generator on one CPU, the
+// server under load on another (every thread of it, V8's helpers included), with `taskset` from
+// util-linux. Unpinned,
 // the scheduler moves the generator and the server between CPUs and onto each other's: on the
 // 2-vCPU development machine one run's paired rounds then spread from 0.46x to 1.32x, pinned
 // from 0.83x to 0.89x. Skipped, with the reason printed, where it cannot be done (fewer than two
@@ -12,8 +13,8 @@ export interface Pinning {
   describe: string;
   /** Pins a server process, all its threads, to the server CPU; no-op when not pinning. */
   pinServer(pid: number): void;
-  /** Gives this process back every CPU it had (the benchmarks after this one run unpinned). */
-  release(): void;
+  /** Gives a process (this one by default) back every CPU this one had at the start. */
+  release(pid?: number): void;
 }
 
 /** CPUs this process may run on, from a list like "0-3,6". */
@@ -51,6 +52,6 @@ export function cpuPinning(env: NodeJS.ProcessEnv = process.env): Pinning {
   return {
     describe: `load generator on CPU ${generator}, servers on CPU ${server} (SGBRIDGE_BENCH_PIN=0 to leave placement to the scheduler)`,
     pinServer: (pid) => taskset(pid, server),
-    release: () => taskset(process.pid, list),
+    release: (pid = process.pid) => taskset(pid, list),
   };
 }
