@@ -47,20 +47,33 @@ export class ArrayHistogram<L extends string> {
 
   /** A function that records one observation for this label value: a bucket increment and two additions. */
   observer(labelValue: string): (value: number) => void {
-    let series = this.series.get(labelValue);
-    if (!series) this.series.set(labelValue, (series = { counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 }));
+    const series = this.series.get(labelValue) ?? this.newSeries(labelValue);
     const { counts } = series;
     const bounds = this.bounds;
-    const s = series;
     return (value) => {
       // prom-client refuses non-finite values by throwing; a metric never fails a request.
       if (!Number.isFinite(value)) return;
       let i = 0;
       while (i < bounds.length && value > bounds[i]!) i++;
       counts[i]!++;
-      s.sum += value;
-      s.count++;
+      series.sum += value;
+      series.count++;
     };
+  }
+
+  private newSeries(labelValue: string): Series {
+    const series = { counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
+    this.series.set(labelValue, series);
+    return series;
+  }
+
+  /** Zeroes every series in place (registry.resetMetrics() calls it); observers keep working. */
+  reset(): void {
+    for (const series of this.series.values()) {
+      series.counts.fill(0);
+      series.sum = 0;
+      series.count = 0;
+    }
   }
 
   /** Registers it like a prom-client metric: registry.metrics() and getMetricsAsJSON() read get(). */

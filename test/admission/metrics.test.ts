@@ -62,6 +62,17 @@ describe('ArrayHistogram against prom-client Histogram', () => {
     expect(text).toContain(`${NAME}_sum{webhook="mutate"} 11.001\n`);
   });
 
+  it('is zeroed by registry.resetMetrics(), and its observers keep counting', async () => {
+    const { ours } = feed([['mutate', 0.002], ['mutate', 0.02]]);
+    const observe = (ours.getSingleMetric(NAME) as unknown as ArrayHistogram<'webhook'>).observer('mutate');
+    ours.resetMetrics();
+    expect(await ours.metrics()).toContain(`${NAME}_count{webhook="mutate"} 0\n`);
+    observe(0.0005);
+    const text = await ours.metrics();
+    expect(text).toContain(`${NAME}_bucket{le="0.001",webhook="mutate"} 1\n`);
+    expect(text).toContain(`${NAME}_count{webhook="mutate"} 1\n`);
+  });
+
   it('ignores a value that is not a finite number instead of throwing', async () => {
     const { ours } = feed([['mutate', 0.002]]);
     const observe = (ours.getSingleMetric(NAME) as unknown as ArrayHistogram<'webhook'>).observer('mutate');
