@@ -2,6 +2,7 @@
 // dashboard and alerts rely on them).
 import { X509Certificate } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { registeredOnce } from '../metrics.js';
 import { ArrayHistogram } from './array-histogram.js';
 
 export type Outcome = 'allowed' | 'patched' | 'denied' | 'invalid' | 'error';
@@ -13,10 +14,6 @@ export interface AdmissionMetrics {
 
 /** 1 ms … 10 s. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-function existing<T>(registry: Registry, name: string): T | undefined {
-  return registry.getSingleMetric(name) as T | undefined;
-}
 
 /** Expiry of the first certificate in a PEM text, in seconds since the epoch; undefined when unreadable. */
 export function expirySeconds(pem: string): number | undefined {
@@ -31,27 +28,32 @@ export function admissionMetrics(registry: Registry): AdmissionMetrics {
   // Requests are counted in plain numbers on the request path and added to the counter when it is
   // scraped (prom-client calls collect() then): its inc() hashes the label set on every call,
   // which shows in the admission profile. Each registry has one counter and one pending table.
-  if (!existing<Counter>(registry, 'sgbridge_admission_requests_total')) {
-    new Counter({
-      name: 'sgbridge_admission_requests_total',
-      help: 'Admission requests by webhook, operation and outcome',
-      labelNames: ['webhook', 'operation', 'outcome'] as const,
-      registers: [registry],
-      collect() {
-        for (const entry of pendingRequests(registry).values()) {
-          if (entry.count === 0) continue;
-          this.inc(entry.labels, entry.count);
-          entry.count = 0;
-        }
-      },
-    });
-  }
-  const duration =
-    existing<ArrayHistogram<'webhook'>>(registry, 'sgbridge_admission_duration_seconds') ??
-    new ArrayHistogram({ name: 'sgbridge_admission_duration_seconds', help: 'Time to answer an admission request', labelName: 'webhook', buckets: LATENCY_BUCKETS }).registerOn(registry);
-  const expiry =
-    existing<Gauge<'certificate'>>(registry, 'sgbridge_certificate_expiry_timestamp_seconds') ??
-    new Gauge({ name: 'sgbridge_certificate_expiry_timestamp_seconds', help: 'notAfter of the serving certificate and of the CA, seconds since the epoch', labelNames: ['certificate'] as const, registers: [registry] });
+  registeredOnce(
+    registry,
+    'sgbridge_admission_requests_total',
+    () =>
+      new Counter({
+        name: 'sgbridge_admission_requests_total',
+        help: 'Admission requests by webhook, operation and outcome',
+        labelNames: ['webhook', 'operation', 'outcome'] as const,
+        registers: [registry],
+        collect() {
+          for (const entry of pendingRequests(registry).values()) {
+            if (entry.count === 0) continue;
+            this.inc(entry.labels, entry.count);
+            entry.count = 0;
+          }
+        },
+      }),
+  );
+  const duration = registeredOnce(registry, 'sgbridge_admission_duration_seconds', () =>
+    new ArrayHistogram({ name: 'sgbridge_admission_duration_seconds', help: 'Time to answer an admission request', labelName: 'webhook', buckets: LATENCY_BUCKETS }).registerOn(registry),
+  );
+  const expiry = registeredOnce(
+    registry,
+    'sgbridge_certificate_expiry_timestamp_seconds',
+    () => new Gauge({ name: 'sgbridge_certificate_expiry_timestamp_seconds', help: 'notAfter of the serving certificate and of the CA, seconds since the epoch', labelNames: ['certificate'] as const, registers: [registry] }),
+  );
   const pending = pendingRequests(registry);
   // Per webhook, made on its first request: its latency observer and its pending counts by
   // operation, then outcome. Nested maps rather than one key joined from the three: no string is

@@ -115,8 +115,8 @@ export function labelPatch(current: Record<string, string> | null | undefined, d
 
 /**
  * labelPatch(current, desiredLabels(current, groups)), the same operations in the same order,
- * without building the desired labels: only membership labels can differ. Half the time, on a
- * path every pod creation takes. `groups` are distinct, as deriveMembership gives them.
+ * without building the desired labels: only membership labels can differ. It runs on every pod
+ * creation. `groups` are distinct, as deriveMembership gives them.
  */
 export function membershipPatch(current: Record<string, string> | null | undefined, groups: readonly string[]): JsonPatchOp[] {
   if (current === null || current === undefined) return labelPatch(current, desiredLabels(current, groups));

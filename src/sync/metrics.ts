@@ -1,6 +1,7 @@
 // The syncer's Prometheus metrics, named as /tmp/interfaces.md fixes them (dashboards and alerts
 // rely on the names). Registering twice on one registry returns the metrics already there.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { registeredOnce as once } from '../metrics.js';
 
 export interface SyncMetrics {
   roundDuration: Histogram;
@@ -13,10 +14,6 @@ export interface SyncMetrics {
   interval: Gauge;
   leader: Gauge;
   podsRelabelled: Counter;
-}
-
-function once<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
 }
 
 export function syncMetrics(registry: Registry): SyncMetrics {
