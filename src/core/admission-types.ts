@@ -65,7 +65,8 @@ export interface Decision {
   code?: number;
   /** Why, for the user: shown by kubectl after "denied the request: ". */
   message?: string;
-  patch?: JsonPatchOp[];
+  /** May be frozen and shared between decisions (membership's common patch): never modified. */
+  patch?: readonly JsonPatchOp[];
   warnings?: string[];
 }
 

@@ -113,12 +113,27 @@ export function labelPatch(current: Record<string, string> | null | undefined, d
   return ops;
 }
 
+const addMembership = (group: string): JsonPatchOp => ({ op: 'add', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
+
+const addsByGroups = new WeakMap<readonly string[], readonly JsonPatchOp[]>();
+
+/**
+ * One add per group. A frozen list of groups (a policy's default groups: most pods carry no
+ * annotation) gets one frozen patch, made once, so that the codec can also encode it once.
+ */
+function addsOf(groups: readonly string[]): readonly JsonPatchOp[] {
+  if (!Object.isFrozen(groups)) return groups.map(addMembership);
+  let adds = addsByGroups.get(groups);
+  if (!adds) addsByGroups.set(groups, (adds = Object.freeze(groups.map((g) => Object.freeze(addMembership(g))))));
+  return adds;
+}
+
 /**
  * labelPatch(current, desiredLabels(current, groups)), the same operations in the same order,
  * without building the desired labels: only membership labels can differ. It runs on every pod
  * creation. `groups` are distinct, as deriveMembership gives them.
  */
-export function membershipPatch(current: Record<string, string> | null | undefined, groups: readonly string[]): JsonPatchOp[] {
+export function membershipPatch(current: Record<string, string> | null | undefined, groups: readonly string[]): readonly JsonPatchOp[] {
   if (current === null || current === undefined) return labelPatch(current, desiredLabels(current, groups));
   const ops: JsonPatchOp[] = [];
   // The pod's own membership labels, group → value, read from its keys rather than looked up by
@@ -130,9 +145,11 @@ export function membershipPatch(current: Record<string, string> | null | undefin
     if (groups.includes(group)) (present ??= new Map()).set(group, current[key]!);
     else ops.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
   }
+  // No membership label yet (nearly every pod): one add per group, shared when the groups are.
+  if (present === undefined && ops.length === 0) return addsOf(groups);
   for (const group of groups) {
     const value = present?.get(group);
-    if (value === undefined) ops.push({ op: 'add', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
+    if (value === undefined) ops.push(addMembership(group));
     else if (value !== '') ops.push({ op: 'replace', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
   }
   return ops;

@@ -10,7 +10,7 @@ export class PodWriter {
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
-  async patchLabels(pod: { namespace: string; name: string; resourceVersion?: string }, ops: JsonPatchOp[]): Promise<void> {
+  async patchLabels(pod: { namespace: string; name: string; resourceVersion?: string }, ops: readonly JsonPatchOp[]): Promise<void> {
     const guard: JsonPatchOp[] = pod.resourceVersion ? [{ op: 'test', path: '/metadata/resourceVersion', value: pod.resourceVersion }] : [];
     await this.core.patchNamespacedPod({ name: pod.name, namespace: pod.namespace, body: [...guard, ...ops], fieldManager: 'sgbridge' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
   }

@@ -19,7 +19,7 @@ export interface Relabel {
   namespace: string;
   name: string;
   resourceVersion?: string;
-  ops: JsonPatchOp[];
+  ops: readonly JsonPatchOp[];
   problem?: string;
 }
 

@@ -32,6 +32,20 @@ describe('responseText', () => {
     );
   });
 
+  it('encodes a frozen (shared) patch once, and each one as itself', () => {
+    const expected = (patch: readonly JsonPatchOp[]) => Buffer.from(JSON.stringify(patch)).toString('base64');
+    const patchOf = (text: string) => (JSON.parse(text) as { response: { patch?: string } }).response.patch;
+    fc.assert(
+      fc.property(fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 5 }), (patches) => {
+        const frozen = patches.map((p) => Object.freeze(p.map((o) => Object.freeze(o))));
+        for (let round = 0; round < 2; round++) {
+          for (const patch of frozen) expect(patchOf(responseText('u', { allowed: true, patch }))).toBe(expected(patch));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('echoes a uid that needs escaping, and carries the patch as base64 JSON', () => {
     const uid = 'a"b\\c\u2028\n';
     const patch: JsonPatchOp[] = [{ op: 'add', path: '/metadata/labels/sg.aws.tigera.io~1sg-12345678901234', value: '' }];

@@ -40,7 +40,7 @@ function podRequest(opts: { labels?: Record<string, string> | null; annotations?
   };
 }
 
-function applyTo(labels: Record<string, string> | null | undefined, patch: JsonPatchOp[] | undefined): Record<string, string> | undefined {
+function applyTo(labels: Record<string, string> | null | undefined, patch: readonly JsonPatchOp[] | undefined): Record<string, string> | undefined {
   const doc = { metadata: labels === undefined ? {} : { labels } } as { metadata: { labels?: Record<string, string> | null } };
   if (!patch) return doc.metadata.labels ?? undefined;
   const out = jsonpatch.applyPatch(structuredClone(doc), patch as jsonpatch.Operation[], true, false).newDocument;
@@ -256,11 +256,36 @@ describe('properties', () => {
     const anyGroup = fc.oneof(sgId, fc.array(keyChar, { minLength: 1, maxLength: 8 }).map((c) => c.join('')));
     const withMembership = fc.tuple(labels, fc.uniqueArray(anyGroup, { maxLength: 4 }), fc.constantFrom('', 'v', '~')).map(([l, gs, v]) => ({ ...l, ...Object.fromEntries(gs.map((g) => [`sg.aws.tigera.io/${g}`, v])) }));
     fc.assert(
-      fc.property(fc.option(fc.oneof(labels, withMembership), { nil: undefined }), fc.uniqueArray(anyGroup, { maxLength: 5 }), (current, gs) => {
-        expect(membershipPatch(current, gs)).toEqual(labelPatch(current, desiredLabels(current, gs)));
+      // Frozen groups (a policy's default groups) take the shared-patch path: the same operations.
+      fc.property(fc.option(fc.oneof(labels, withMembership), { nil: undefined }), fc.uniqueArray(anyGroup, { maxLength: 5 }), fc.boolean(), (current, gs, frozen) => {
+        expect(membershipPatch(current, frozen ? Object.freeze(gs) : gs)).toEqual(labelPatch(current, desiredLabels(current, gs)));
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('pods without membership labels share one frozen patch per frozen list of groups, and only then', () => {
+    const defaults = Object.freeze([NODE_GROUP, POD_DEFAULT].sort());
+    const first = membershipPatch({ app: 'web' }, defaults);
+    expect(membershipPatch({ app: 'db', tier: 'x' }, defaults)).toBe(first);
+    expect(Object.isFrozen(first) && first.every((o) => Object.isFrozen(o))).toBe(true);
+    // Shared between decisions, so no caller may change it.
+    expect(() => (first as JsonPatchOp[]).push({ op: 'remove', path: '/metadata/labels/app' })).toThrow(TypeError);
+    expect(() => ((first[0] as { path: string }).path = '/metadata/labels/app')).toThrow(TypeError);
+    expect(membershipPatch({ app: 'web' }, defaults)).toEqual(defaults.map((g) => ({ op: 'add', path: `/metadata/labels/sg.aws.tigera.io~1${g}`, value: '' })));
+    // Another frozen list gets its own patch; a list that is not frozen, or a pod with membership labels, a fresh one.
+    expect(membershipPatch({ app: 'web' }, Object.freeze([POD_DEFAULT]))).toEqual([{ op: 'add', path: `/metadata/labels/sg.aws.tigera.io~1${POD_DEFAULT}`, value: '' }]);
+    const unfrozen = membershipPatch({ app: 'web' }, [...defaults]);
+    expect(unfrozen).not.toBe(membershipPatch({ app: 'web' }, [...defaults]));
+    expect(Object.isFrozen(unfrozen)).toBe(false);
+    expect(Object.isFrozen(membershipPatch({ app: 'web', [member('sg-0000000000000001')]: '' }, defaults))).toBe(false);
+  });
+
+  it('the decision for a pod without the annotation carries the policy\'s shared patch', () => {
+    const a = decideMutation(podRequest({ labels: { app: 'web' } }), policy, OFF);
+    const b = decideMutation(podRequest({ labels: { app: 'api' } }), policy, OFF);
+    expect(a.patch).toBe(b.patch);
+    expect(Object.isFrozen(a.patch)).toBe(true);
   });
 
   it('every decision is idempotent: the patched pod gets no second patch and the same verdict', () => {
