@@ -1,5 +1,6 @@
 // Pod membership (SPEC §1): the annotation alone decides a pod's sg.aws.tigera.io/* labels.
 import { allow, deny, type AdmissionRequest, type Decision, type JsonPatchOp } from './admission-types.js';
+import { memoByIdentity } from './memo.js';
 import { annotationsOf, isRecord, labelsOf } from './read.js';
 import { parseSgList, SG_LIST_EXAMPLE } from './sg-list.js';
 import { groupOfMembershipLabel, isMembershipLabel, MEMBERSHIP_LABEL_PREFIX, membershipLabel, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from './vocabulary.js';
@@ -30,14 +31,8 @@ export type NamespaceFacts =
 
 export type Membership = { ok: true; groups: readonly string[]; warnings: string[] } | { ok: false; message: string };
 
-const defaultGroupsByPolicy = new WeakMap<MembershipPolicy, readonly string[]>();
-
 /** The groups of a pod without the annotation: the node groups and the pod default, sorted; computed once per policy. */
-function defaultGroupsOf(policy: MembershipPolicy): readonly string[] {
-  let groups = defaultGroupsByPolicy.get(policy);
-  if (!groups) defaultGroupsByPolicy.set(policy, (groups = Object.freeze(sortedGroups(policy.nodeGroups, policy.podDefaultGroup))));
-  return groups;
-}
+const defaultGroupsOf = memoByIdentity((policy: MembershipPolicy): readonly string[] => Object.freeze(sortedGroups(policy.nodeGroups, policy.podDefaultGroup)));
 
 function sortedGroups(base: readonly string[], podDefaultGroup: string | undefined): string[] {
   const groups = new Set(base);
@@ -115,17 +110,15 @@ export function labelPatch(current: Record<string, string> | null | undefined, d
 
 const addMembership = (group: string): JsonPatchOp => ({ op: 'add', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
 
-const addsByGroups = new WeakMap<readonly string[], readonly JsonPatchOp[]>();
+/** A frozen patch of one add per group, for a frozen list of groups: made once per list. */
+const sharedAddsOf = memoByIdentity((groups: readonly string[]): readonly JsonPatchOp[] => Object.freeze(groups.map((g) => Object.freeze(addMembership(g)))));
 
 /**
  * One add per group. A frozen list of groups (a policy's default groups: most pods carry no
- * annotation) gets one frozen patch, made once, so that the codec can also encode it once.
+ * annotation) gets one shared, frozen patch, so that the codec can also encode it once.
  */
 function addsOf(groups: readonly string[]): readonly JsonPatchOp[] {
-  if (!Object.isFrozen(groups)) return groups.map(addMembership);
-  let adds = addsByGroups.get(groups);
-  if (!adds) addsByGroups.set(groups, (adds = Object.freeze(groups.map((g) => Object.freeze(addMembership(g))))));
-  return adds;
+  return Object.isFrozen(groups) ? sharedAddsOf(groups) : groups.map(addMembership);
 }
 
 /**
