@@ -2,13 +2,22 @@
 // dashboard and alerts rely on them).
 import { X509Certificate } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Operation } from '../core/admission-types.js';
 import { registeredOnce } from '../metrics.js';
 import { ArrayHistogram } from './array-histogram.js';
 
 export type Outcome = 'allowed' | 'patched' | 'denied' | 'invalid' | 'error';
+/** A request's operation, or 'unknown' for one refused before it could be decoded. */
+export type MetricOperation = Operation | 'unknown';
+
+/** One webhook's metrics: what its exchange records per request. */
+export interface WebhookMetrics {
+  observe(operation: MetricOperation, outcome: Outcome, seconds: number): void;
+}
 
 export interface AdmissionMetrics {
-  observe(webhook: string, operation: string, outcome: Outcome, seconds: number): void;
+  forWebhook(webhook: string): WebhookMetrics;
+  observe(webhook: string, operation: MetricOperation, outcome: Outcome, seconds: number): void;
   setCertificates(material: { cert: string; ca: string }): void;
 }
 
@@ -55,26 +64,39 @@ export function admissionMetrics(registry: Registry): AdmissionMetrics {
     () => new Gauge({ name: 'sgbridge_certificate_expiry_timestamp_seconds', help: 'notAfter of the serving certificate and of the CA, seconds since the epoch', labelNames: ['certificate'] as const, registers: [registry] }),
   );
   const pending = pendingRequests(registry);
-  // Per webhook, made on its first request: its latency observer and its pending counts by
-  // operation, then outcome. Nested maps rather than one key joined from the three: no string is
-  // built per request.
-  const webhooks = new Map<string, { observe(seconds: number): void; byOperation: Map<string, Map<Outcome, PendingCount>> }>();
+  const webhooks = new Map<string, WebhookMetrics>();
+  const forWebhook = (webhook: string): WebhookMetrics => {
+    let w = webhooks.get(webhook);
+    if (!w) webhooks.set(webhook, (w = webhookMetrics(webhook, duration.observer(webhook), pending)));
+    return w;
+  };
   return {
-    observe(webhook, operation, outcome, seconds) {
-      let w = webhooks.get(webhook);
-      if (!w) webhooks.set(webhook, (w = { observe: duration.observer(webhook), byOperation: new Map() }));
-      let byOutcome = w.byOperation.get(operation);
-      if (!byOutcome) w.byOperation.set(operation, (byOutcome = new Map()));
-      let entry = byOutcome.get(outcome);
-      if (!entry) byOutcome.set(outcome, (entry = pendingEntry(pending, { webhook, operation, outcome })));
-      entry.count++;
-      w.observe(seconds);
-    },
+    forWebhook,
+    observe: (webhook, operation, outcome, seconds) => forWebhook(webhook).observe(operation, outcome, seconds),
     setCertificates({ cert, ca }) {
       for (const [certificate, pem] of [['serving', cert], ['ca', ca]] as const) {
         const at = expirySeconds(pem);
         if (at !== undefined) expiry.set({ certificate }, at);
       }
+    },
+  };
+}
+
+const OPERATION_SLOTS: readonly MetricOperation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT', 'unknown'];
+const OUTCOME_SLOTS: readonly Outcome[] = ['allowed', 'patched', 'denied', 'invalid', 'error'];
+
+/**
+ * A webhook's request counts in a table indexed by operation and outcome, each entry made on first
+ * use: a search of two five-entry lists per request instead of a Map lookup per label (those
+ * showed in the admission server's profile).
+ */
+function webhookMetrics(webhook: string, observeSeconds: (seconds: number) => void, pending: Map<string, PendingCount>): WebhookMetrics {
+  const counts: (PendingCount | undefined)[] = [];
+  return {
+    observe(operation, outcome, seconds) {
+      const slot = OPERATION_SLOTS.indexOf(operation) * OUTCOME_SLOTS.length + OUTCOME_SLOTS.indexOf(outcome);
+      (counts[slot] ??= pendingEntry(pending, { webhook, operation, outcome })).count++;
+      observeSeconds(seconds);
     },
   };
 }

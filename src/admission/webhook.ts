@@ -65,16 +65,17 @@ function outcomeOf(decision: Decision): Outcome {
   return decision.patch && decision.patch.length > 0 ? 'patched' : 'allowed';
 }
 
-export function createWebhook(path: string, handler: AdmissionHandler, metrics: AdmissionMetrics, log: WebhookLog): Webhook {
+export function createWebhook(path: string, handler: AdmissionHandler, allMetrics: AdmissionMetrics, log: WebhookLog): Webhook {
   const name = webhookName(path);
+  const metrics = allMetrics.forWebhook(name);
 
   const refuse = (statusCode: number, message: string, field: string | undefined, ctx: ExchangeContext): WebhookAnswer => {
-    metrics.observe(name, 'unknown', statusCode < 500 ? 'invalid' : 'error', ctx.elapsedSeconds());
+    metrics.observe('unknown', statusCode < 500 ? 'invalid' : 'error', ctx.elapsedSeconds());
     return { statusCode, body: errorBody(statusCode, message, field) };
   };
 
   const failed = (request: AdmissionRequest, err: unknown, ctx: ExchangeContext): WebhookAnswer => {
-    metrics.observe(name, request.operation, 'error', ctx.elapsedSeconds());
+    metrics.observe(request.operation, 'error', ctx.elapsedSeconds());
     log.error({ webhook: name, uid: request.uid, err }, 'admission handler failed');
     return { statusCode: 500, body: errorBody(500, `sgbridge could not decide on request ${request.uid}: ${(err as Error).message}`) };
   };
@@ -86,7 +87,7 @@ export function createWebhook(path: string, handler: AdmissionHandler, metrics: 
         'admission denied',
       );
     }
-    metrics.observe(name, request.operation, outcomeOf(decision), ctx.elapsedSeconds());
+    metrics.observe(request.operation, outcomeOf(decision), ctx.elapsedSeconds());
     return { statusCode: 200, body: responseText(request.uid, decision) };
   };
 
@@ -102,7 +103,7 @@ export function createWebhook(path: string, handler: AdmissionHandler, metrics: 
       const request = decoded.request;
       let result: Decision | Promise<Decision>;
       try {
-        result = handler(request, { timeoutMs: ctx.timeoutMs });
+        result = handler(request, ctx);
       } catch (err) {
         return failed(request, err, ctx);
       }
