@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { BodyError } from './json-body.js';
 import { timeoutFromUrl } from './review.js';
-import { JSON_CONTENT_TYPE, type Webhook, type WebhookAnswer, type WebhookLog } from './webhook.js';
+import { JSON_CONTENT_TYPE, type ExchangeContext, type Webhook, type WebhookAnswer, type WebhookLog } from './webhook.js';
 
 export interface FastPathOptions {
   /** Webhook path ('/mutate') → its exchange. */
@@ -58,6 +58,22 @@ function write(res: ServerResponse, answer: WebhookAnswer): void {
   res.writeHead(answer.statusCode, { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(answer.body) }).end(answer.body);
 }
 
+/** A request's context; its timeout is read from the URL only if a handler asks (few do). */
+class RequestContext implements ExchangeContext {
+  constructor(
+    private readonly url: string,
+    private readonly started: number,
+  ) {}
+
+  get timeoutMs(): number | undefined {
+    return timeoutFromUrl(this.url);
+  }
+
+  elapsedSeconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+}
+
 export function webhookFastPath(opts: FastPathOptions): FastPath {
   return (req, res) => {
     if (req.method !== 'POST') return false;
@@ -69,14 +85,10 @@ export function webhookFastPath(opts: FastPathOptions): FastPath {
     const length = Number(headers.length);
     if (!isJson(headers.type) || !Number.isInteger(length) || length > opts.bodyLimit || opts.isClosing()) return false;
 
-    const started = performance.now();
-    const ctx = {
-      timeoutMs: timeoutFromUrl(url),
-      elapsedSeconds: () => (performance.now() - started) / 1000,
-    };
+    const ctx = new RequestContext(url, performance.now());
     const chunks: Buffer[] = [];
-    // A client that goes away mid-body leaves nothing to answer.
-    req.on('error', () => undefined);
+    // No 'error' listener: a client that goes away mid-body leaves nothing to answer, and Node's
+    // IncomingMessage emits 'error' only to listeners (a test holds it to that).
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       // The exchange catches handler failures itself; this is the last guard for the process.
