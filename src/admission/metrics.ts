@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Operation } from '../core/admission-types.js';
+import { memoByIdentity } from '../core/memo.js';
 import { registeredOnce } from '../metrics.js';
 import { ArrayHistogram } from './array-histogram.js';
 
@@ -17,7 +18,6 @@ export interface WebhookMetrics {
 
 export interface AdmissionMetrics {
   forWebhook(webhook: string): WebhookMetrics;
-  observe(webhook: string, operation: MetricOperation, outcome: Outcome, seconds: number): void;
   setCertificates(material: { cert: string; ca: string }): void;
 }
 
@@ -72,7 +72,6 @@ export function admissionMetrics(registry: Registry): AdmissionMetrics {
   };
   return {
     forWebhook,
-    observe: (webhook, operation, outcome, seconds) => forWebhook(webhook).observe(operation, outcome, seconds),
     setCertificates({ cert, ca }) {
       for (const [certificate, pem] of [['serving', cert], ['ca', ca]] as const) {
         const at = expirySeconds(pem);
@@ -106,8 +105,6 @@ interface PendingCount {
   count: number;
 }
 
-const pendingByRegistry = new WeakMap<Registry, Map<string, PendingCount>>();
-
 /** The registry's pending count for a label set, made on first use. */
 function pendingEntry(pending: Map<string, PendingCount>, labels: PendingCount['labels']): PendingCount {
   const key = `${labels.webhook} ${labels.operation} ${labels.outcome}`;
@@ -117,8 +114,4 @@ function pendingEntry(pending: Map<string, PendingCount>, labels: PendingCount['
 }
 
 /** Requests counted since the last scrape, per label set; shared by every admissionMetrics() of a registry. */
-function pendingRequests(registry: Registry): Map<string, PendingCount> {
-  let pending = pendingByRegistry.get(registry);
-  if (!pending) pendingByRegistry.set(registry, (pending = new Map()));
-  return pending;
-}
+const pendingRequests = memoByIdentity((_registry: Registry) => new Map<string, PendingCount>());

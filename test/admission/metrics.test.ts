@@ -86,10 +86,10 @@ describe('admissionMetrics', () => {
   it('counts requests by webhook, operation and outcome, cumulatively across scrapes', async () => {
     const registry = new Registry();
     const metrics = admissionMetrics(registry);
-    metrics.observe('mutate', 'CREATE', 'patched', 0.0005);
-    metrics.observe('mutate', 'CREATE', 'patched', 0.002);
-    metrics.observe('mutate', 'UPDATE', 'allowed', 0.0005);
-    metrics.observe('validate', 'UPDATE', 'denied', 0.0005);
+    metrics.forWebhook('mutate').observe('CREATE', 'patched', 0.0005);
+    metrics.forWebhook('mutate').observe('CREATE', 'patched', 0.002);
+    metrics.forWebhook('mutate').observe('UPDATE', 'allowed', 0.0005);
+    metrics.forWebhook('validate').observe('UPDATE', 'denied', 0.0005);
     const first = await registry.metrics();
     expect(first).toContain('sgbridge_admission_requests_total{webhook="mutate",operation="CREATE",outcome="patched"} 2\n');
     expect(first).toContain('sgbridge_admission_requests_total{webhook="mutate",operation="UPDATE",outcome="allowed"} 1\n');
@@ -97,7 +97,7 @@ describe('admissionMetrics', () => {
     expect(first).toContain(`${NAME}_count{webhook="mutate"} 3\n`);
     expect(first).toContain(`${NAME}_bucket{le="0.001",webhook="mutate"} 2\n`);
 
-    metrics.observe('mutate', 'CREATE', 'patched', 0.0005);
+    metrics.forWebhook('mutate').observe('CREATE', 'patched', 0.0005);
     const second = await registry.metrics();
     expect(second).toContain('sgbridge_admission_requests_total{webhook="mutate",operation="CREATE",outcome="patched"} 3\n');
     expect(second).toContain(`${NAME}_count{webhook="mutate"} 4\n`);
@@ -105,8 +105,8 @@ describe('admissionMetrics', () => {
 
   it('shares one counter and one histogram among the admissionMetrics() of a registry', async () => {
     const registry = new Registry();
-    admissionMetrics(registry).observe('mutate', 'CREATE', 'patched', 0.0005);
-    admissionMetrics(registry).observe('mutate', 'CREATE', 'patched', 0.0005);
+    admissionMetrics(registry).forWebhook('mutate').observe('CREATE', 'patched', 0.0005);
+    admissionMetrics(registry).forWebhook('mutate').observe('CREATE', 'patched', 0.0005);
     const text = await registry.metrics();
     expect(text).toContain('sgbridge_admission_requests_total{webhook="mutate",operation="CREATE",outcome="patched"} 2\n');
     expect(text).toContain(`${NAME}_count{webhook="mutate"} 2\n`);
