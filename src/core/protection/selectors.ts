@@ -2,6 +2,7 @@
 // label. The whole spec is searched rather than a list of selector fields, so Calico fields
 // added later (or spelled differently across API versions) cannot slip through.
 import { deny, type Decision } from '../admission-types.js';
+import { memoByIdentity } from '../memo.js';
 import { MEMBERSHIP_LABEL_PREFIX } from '../vocabulary.js';
 import type { InternalGroup } from './context.js';
 import { messages } from './messages.js';
@@ -17,18 +18,15 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-const patterns = new WeakMap<readonly InternalGroup[], RegExp>();
+/** One pattern per list of internal groups (the protection context's), made on first use. */
+const patternOf = memoByIdentity((groups: readonly InternalGroup[]): RegExp => {
+  const ids = groups.map((g) => escapeRegExp(g.id)).join('|');
+  return new RegExp(`${escapeRegExp(MEMBERSHIP_LABEL_PREFIX)}(${ids})(?![0-9a-z])`, 'i');
+});
 
 /** Matches any internal group's label, not a longer id that merely starts with it. */
 export function mentionPattern(groups: readonly InternalGroup[]): RegExp | undefined {
-  if (groups.length === 0) return undefined;
-  let pattern = patterns.get(groups);
-  if (!pattern) {
-    const ids = groups.map((g) => escapeRegExp(g.id)).join('|');
-    pattern = new RegExp(`${escapeRegExp(MEMBERSHIP_LABEL_PREFIX)}(${ids})(?![0-9a-z])`, 'i');
-    patterns.set(groups, pattern);
-  }
-  return pattern;
+  return groups.length === 0 ? undefined : patternOf(groups);
 }
 
 const MAX_DEPTH = 64;
