@@ -26,7 +26,7 @@ import { median, medianBy } from './median.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
-const SAMPLES = process.env.SGBRIDGE_SAMPLES ?? join(root, '..', 'shared', 'admission-samples');
+const SAMPLES = process.env.SGBRIDGE_SAMPLES ?? join(root, 'test', 'fixtures', 'admission-samples');
 const POD_CREATE = join(SAMPLES, '001-mutate-pods-CREATE.json');
 // The apiserver calls webhooks with ?timeout=Ns appended (10 s unless timeoutSeconds says otherwise).
 const QUERY = '?timeout=10s';

@@ -1,5 +1,5 @@
 // The shapes sgbridge writes. Kept loose on purpose (spec is a plain record): the real CRD
-// schemas in ../shared/calico-crds are the authority and the tests validate against them.
+// schemas in test/fixtures/calico-crds are the authority and the tests validate against them.
 
 export type CalicoKind =
   | 'Tier'

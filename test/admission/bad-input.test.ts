@@ -2,13 +2,13 @@
 // a body that never finishes) with a JSON error naming the field, and the server still answers the
 // next request.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
+import { admissionSample } from '../support/fixtures.js';
 
-const SAMPLE = readFileSync(join(process.cwd(), '..', 'shared', 'admission-samples', '001-mutate-pods-CREATE.json'), 'utf8');
+const SAMPLE = readFileSync(admissionSample('001-mutate-pods-CREATE.json'), 'utf8');
 
 function sampleWith(change: (review: Record<string, unknown> & { request: Record<string, unknown> }) => void): string {
   const review = JSON.parse(SAMPLE) as Record<string, unknown> & { request: Record<string, unknown> };

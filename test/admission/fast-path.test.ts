@@ -16,8 +16,9 @@ import { createWebhook, type AdmissionHandler } from '../../src/admission/webhoo
 import type { Decision } from '../../src/core/admission-types.js';
 import { startExampleServer, startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
+import { ADMISSION_SAMPLES } from '../support/fixtures.js';
 
-const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
+const SAMPLES = ADMISSION_SAMPLES;
 const SAMPLE_FILES = readdirSync(SAMPLES).filter((f) => f.endsWith('.json'));
 const POD_CREATE = readFileSync(join(SAMPLES, '001-mutate-pods-CREATE.json'), 'utf8');
 

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mutateHandler } from '../../src/admission/handlers.js';
 import type { AdmissionRequest } from '../../src/core/admission-types.js';
@@ -11,9 +10,10 @@ import { NamespaceCache } from '../../src/kube/namespaces.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
 import { examplePolicy } from './support/server.js';
 import { until } from '../support/until.js';
+import { admissionSample } from '../support/fixtures.js';
 
 const ALLOW = 'aws.tigera.io/allowed-security-groups';
-const SAMPLE = JSON.parse(readFileSync(join(process.cwd(), '..', 'shared', 'admission-samples', '003-mutate-pods-CREATE.json'), 'utf8')) as { request: AdmissionRequest };
+const SAMPLE = JSON.parse(readFileSync(admissionSample('003-mutate-pods-CREATE.json'), 'utf8')) as { request: AdmissionRequest };
 
 function podRequest(namespace: string, groups: string): AdmissionRequest {
   const request = structuredClone(SAMPLE.request);

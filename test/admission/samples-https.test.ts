@@ -1,4 +1,4 @@
-// Every real AdmissionReview from ../shared/admission-samples through the real server over real
+// Every real AdmissionReview from test/fixtures/admission-samples through the real server over real
 // TLS. Pod CREATE/UPDATE requests get a patch that, applied with a JSONPatch library to the
 // request's object, yields exactly the expected labels; everything else is allowed untouched.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleServer, startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
 import { INSTANCE_SG, NODE_GROUP, POD_DEFAULT, POD_SG } from '../support/example-ids.js';
+import { ADMISSION_SAMPLES } from '../support/fixtures.js';
 
-const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
+const SAMPLES = ADMISSION_SAMPLES;
 const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).sort();
 
 // The example VPC: node groups = eks-cluster-sg (the nodes' primary ENIs, less internal groups);

@@ -12,8 +12,9 @@ import { EXAMPLE_REVIEW, registerServe, startServe, type RunningServe, type Serv
 import { defaultSettings, type Settings } from '../../src/core/settings.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
 import { httpsCall } from './support/https-client.js';
+import { ADMISSION_SAMPLES } from '../support/fixtures.js';
 
-const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
+const SAMPLES = ADMISSION_SAMPLES;
 const silent = pino({ level: 'silent' });
 
 interface ReviewBody {

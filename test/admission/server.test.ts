@@ -8,8 +8,9 @@ import type { HandlerContext } from '../../src/admission/app.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { httpsCall } from './support/https-client.js';
 import { makeTestMaterial } from './support/tls-fixture.js';
+import { ADMISSION_SAMPLES } from '../support/fixtures.js';
 
-const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
+const SAMPLES = ADMISSION_SAMPLES;
 const sample = (file: string) => readFileSync(join(SAMPLES, file), 'utf8');
 const POD_CREATE = sample('001-mutate-pods-CREATE.json');
 

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { X509Certificate } from 'node:crypto';
 import { evaluate, parse } from '@marcbachmann/cel-js';
 import { parse as parseYaml } from 'yaml';
@@ -22,13 +21,14 @@ import {
   type WebhookConfigOptions,
 } from '../../src/core/webhook-config.js';
 import { createCa } from '../../src/tls/ca.js';
+import { ADMISSION_SAMPLES, CALICO_CRDS } from '../support/fixtures.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 
 // shared/ sits beside the checkout (as in CI).
-const SAMPLES = fileURLToPath(new URL('../../../shared/admission-samples', import.meta.url));
-const CRDS = fileURLToPath(new URL('../../../shared/calico-crds/v3.31.7/crd.projectcalico.org-v1', import.meta.url));
+const SAMPLES = ADMISSION_SAMPLES;
+const CRDS = join(CALICO_CRDS, 'v3.31.7', 'crd.projectcalico.org-v1');
 const SYNCER = 'system:serviceaccount:sgbridge-system:sgbridge';
 const CALICO_APISERVER = 'system:serviceaccount:calico-apiserver:calico-apiserver';
 

@@ -1,15 +1,15 @@
 // The apiserver test double, checked against the real kube-apiserver exchanges it imitates
-// (../shared/kube-api-samples): if the double drifts from the recordings, adapter tests lie.
+// (test/fixtures/kube-api-samples): if the double drifts from the recordings, adapter tests lie.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CoordinationV1Api, CoreV1Api, type KubernetesObject, KubernetesObjectApi, Watch } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiPermission } from '../../src/kube/permissions.js';
 import { type ApiServerDouble, startApiServerDouble } from '../support/apiserver-double.js';
 import { until } from '../support/until.js';
+import { KUBE_API_SAMPLES } from '../support/fixtures.js';
 
-const SAMPLES = fileURLToPath(new URL('../../../shared/kube-api-samples/', import.meta.url));
+const SAMPLES = KUBE_API_SAMPLES;
 interface Sample {
   request: { method: string; path: string; query: Record<string, string>; headers: { 'content-type'?: string }; body?: unknown };
   response: { status: number; headers: Record<string, string>; body: unknown };

@@ -1,5 +1,5 @@
 // kube-apiserver TEST DOUBLE (in-process, plain HTTP on 127.0.0.1:<ephemeral>), built from the
-// real v1.32 exchanges in ../shared/kube-api-samples (see its README for the quirks reproduced).
+// real v1.32 exchanges in test/fixtures/kube-api-samples (see its README for the quirks reproduced).
 //
 // API
 //   const api = await startApiServerDouble(options?)

@@ -1,4 +1,4 @@
-// The real Calico CRD schemas (../shared/calico-crds, beside the checkout) as validators, so tests
+// The real Calico CRD schemas (test/fixtures/calico-crds) as validators, so tests
 // can check that what sgbridge writes would be accepted by the apiserver of each Calico release.
 // Beyond the OpenAPI schema it checks what the apiserver also checks: `x-kubernetes-list-type: set`
 // (no duplicates), the CRDs' CEL rules (x-kubernetes-validations), and object names and labels.
@@ -7,13 +7,13 @@
 //   crds.validate(object, 'v3.31.7')   // → [] or a list of "path: problem" strings
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseCel } from '@marcbachmann/cel-js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
+import { CALICO_CRDS } from './fixtures.js';
 
-export const CRD_ROOT = fileURLToPath(new URL('../../../shared/calico-crds/', import.meta.url));
+export const CRD_ROOT = CALICO_CRDS;
 export const CALICO_RELEASES = ['v3.29.0', 'v3.31.7', 'v3.32.1'] as const;
 export type CalicoRelease = (typeof CALICO_RELEASES)[number];
 /** Releases that serve each API group as CRDs. */

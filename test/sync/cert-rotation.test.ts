@@ -6,7 +6,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { fileURLToPath } from 'node:url';
 import type { TLSSocket } from 'node:tls';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -24,9 +23,10 @@ import type { TlsSource } from '../../src/tls/material.js';
 import { splitPemCertificates } from '../../src/tls/material.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
 import { until } from '../support/until.js';
+import { admissionSample } from '../support/fixtures.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const SAMPLE = fileURLToPath(new URL('../../../shared/admission-samples/003-mutate-pods-CREATE.json', import.meta.url));
+const SAMPLE = admissionSample('003-mutate-pods-CREATE.json');
 const SERVICE_DNS = 'sgbridge.sgbridge-system.svc';
 const RUN_MS = 10_000;
 // Seconds, not days: serving certificates live 8 s and are renewed with 5 s left; the first CA

@@ -1,4 +1,4 @@
-// Every real AdmissionReview in ../shared/admission-samples, with the verdict SPEC §2 gives it in
+// Every real AdmissionReview in test/fixtures/admission-samples, with the verdict SPEC §2 gives it in
 // the tutorial VPC (examples/inventory.yaml, default settings).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,8 +8,9 @@ import type { AdmissionRequest } from '../../../src/core/admission-types.js';
 import { decideMutation } from '../../../src/core/membership.js';
 import { decideValidation, type ProtectionContext } from '../../../src/core/protection/index.js';
 import { exampleContext, IDENTITIES } from './support.js';
+import { ADMISSION_SAMPLES } from '../../support/fixtures.js';
 
-const SAMPLES = join(process.cwd(), '..', 'shared', 'admission-samples');
+const SAMPLES = ADMISSION_SAMPLES;
 const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).sort();
 const load = (file: string): AdmissionRequest => (JSON.parse(readFileSync(join(SAMPLES, file), 'utf8')) as { request: AdmissionRequest }).request;
 

@@ -58,7 +58,7 @@ export interface RequestParts {
   subResource?: string;
 }
 
-/** An AdmissionRequest shaped like the apiserver's (see ../shared/admission-samples). */
+/** An AdmissionRequest shaped like the apiserver's (see test/fixtures/admission-samples). */
 export function request(p: RequestParts): AdmissionRequest {
   const version = VERSIONS[p.group] ?? 'v1';
   const resource = RESOURCES[p.kind] ?? `${p.kind.toLowerCase()}s`;

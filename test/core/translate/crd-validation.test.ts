@@ -1,5 +1,5 @@
 // Everything sgbridge renders must be accepted by the real Calico CRD schemas of every release it
-// supports (../shared/calico-crds): crd.projectcalico.org/v1 on v3.29.0, v3.31.7 and v3.32.1, and
+// supports (test/fixtures/calico-crds): crd.projectcalico.org/v1 on v3.29.0, v3.31.7 and v3.32.1, and
 // projectcalico.org/v3 on v3.32.1.
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_INVENTORY, readInventoryFile } from '../../../src/aws/inventory-file.js';
