@@ -13,7 +13,8 @@ import {
   type SecurityGroup as Ec2SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import type { Inventory, IpPermission, NetworkInterface, PrefixList, SecurityGroup } from '../core/inventory.js';
-import { referencedPrefixLists, type SecurityGroupRead } from '../core/inventory-patch.js';
+import type { AwsChange } from '../core/aws-change.js';
+import { referencedPrefixLists, withSecurityGroups, type SecurityGroupRead } from '../core/inventory-patch.js';
 
 export { referencedPrefixLists };
 
@@ -223,4 +224,16 @@ export async function readSecurityGroupsFromEc2(opts: { vpcId: string; groupIds:
   const goneIds = ids.filter((id) => !inVpc.has(id) && (gone.includes(id) || found.some((g) => g.GroupId === id)));
   const prefixLists = await readPrefixLists(client, referencedPrefixLists(securityGroups));
   return { securityGroups, goneIds, prefixLists };
+}
+
+/**
+ * The inventory after an AWS change event: the named groups re-read and merged into `current`
+ * (withSecurityGroups), or a full read when the change asks for one or there is no current
+ * inventory of this VPC to merge into. Fails, like every read, rather than return a partial view.
+ */
+export async function readInventoryAfterChange(opts: { vpcId: string; change: AwsChange; current?: Inventory; client?: EC2Client }): Promise<{ inventory: Inventory; read: 'full' | 'groups' }> {
+  const { change, current } = opts;
+  if (change.full || !current || current.vpcId !== opts.vpcId) return { inventory: await readInventoryFromEc2(opts), read: 'full' };
+  const read = await readSecurityGroupsFromEc2({ ...opts, groupIds: change.securityGroupIds });
+  return { inventory: withSecurityGroups(current, read, change.securityGroupIds), read: 'groups' };
 }

@@ -2,7 +2,8 @@
 // Query-API double: DescribeSecurityGroups by GroupIds, gone groups reported as gone (never as a
 // failed read), and merged into an inventory with the same result as a full read.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEc2Client, Ec2ReadError, readInventoryFromEc2, readSecurityGroupsFromEc2 } from '../../src/aws/ec2-reader.js';
+import { createEc2Client, Ec2ReadError, readInventoryAfterChange, readInventoryFromEc2, readSecurityGroupsFromEc2 } from '../../src/aws/ec2-reader.js';
+import type { AwsChange } from '../../src/core/aws-change.js';
 import { withSecurityGroups } from '../../src/core/inventory-patch.js';
 import { startEc2QueryDouble, type Ec2QueryDouble } from './ec2-query-double.js';
 
@@ -126,5 +127,36 @@ describe('a partial re-read merged into the inventory', () => {
     const merged = withSecurityGroups(before, read, [sg(2)]);
     expect(merged.securityGroups.map((g) => g.groupId)).not.toContain(sg(2));
     expect(merged).toEqual(await readInventoryFromEc2({ vpcId: VPC, client: client() }));
+  });
+});
+
+describe('readInventoryAfterChange', () => {
+  const change = (ids: string[], full = false): AwsChange => ({ securityGroupIds: ids, full, eventNames: ['AuthorizeSecurityGroupIngress'] });
+  const actions = () => [...new Set(double.requests.map((r) => r.action))].sort();
+
+  it('re-reads only the named groups when it has an inventory of the VPC to merge into', async () => {
+    const current = await readInventoryFromEc2({ vpcId: VPC, client: client() });
+    double.reset();
+    double.changeGroup(5, { port: 22 });
+    const { inventory, read } = await readInventoryAfterChange({ vpcId: VPC, change: change([sg(5)]), current, client: client() });
+    expect(read).toBe('groups');
+    expect(actions()).toEqual(['DescribeSecurityGroups', 'GetManagedPrefixListEntries']);
+    expect(groupCalls().map((r) => idsSent(r.params))).toEqual([[sg(5)]]);
+    expect(inventory.securityGroups.find((g) => g.groupId === sg(5))!.inbound[0]).toMatchObject({ fromPort: 22 });
+  });
+
+  it('reads in full when the change asks for it, or there is nothing (of this VPC) to merge into', async () => {
+    const current = await readInventoryFromEc2({ vpcId: VPC, client: client() });
+    for (const [c, base] of [
+      [change([sg(5)], true), current],
+      [change([sg(5)]), undefined],
+      [change([sg(5)]), { ...current, vpcId: 'vpc-0ffffffffffffffff' }],
+    ] as const) {
+      double.reset();
+      const { inventory, read } = await readInventoryAfterChange({ vpcId: VPC, change: c, current: base, client: client() });
+      expect(read).toBe('full');
+      expect(actions()).toEqual(['DescribeNetworkInterfaces', 'DescribeSecurityGroups', 'GetManagedPrefixListEntries']);
+      expect(inventory).toEqual(current);
+    }
   });
 });
