@@ -53,7 +53,6 @@ export interface AwsChange {
 
 /** Why a message was dropped (a bounded set: it is a metric label). */
 export type IgnoreReason = 'too-large' | 'not-json' | 'not-an-event' | 'other-source' | 'other-detail-type' | 'other-event' | 'failed-call';
-export const IGNORE_REASONS: readonly IgnoreReason[] = ['too-large', 'not-json', 'not-an-event', 'other-source', 'other-detail-type', 'other-event', 'failed-call'];
 
 export type ParsedMessage =
   | { kind: 'change'; change: AwsChange; eventName: AwsEventName; eventId?: string; fullBecause?: string }
