@@ -24,6 +24,11 @@ export const SGBRIDGE_METRICS = {
   sgbridge_sync_interval_seconds: { type: 'gauge', labels: [], help: 'current resync interval (stretched when EC2 throttles)' },
   sgbridge_leader: { type: 'gauge', labels: [], help: '1 on the replica that holds the sync Lease, else 0' },
   sgbridge_pods_relabelled_total: { type: 'counter', labels: [], help: 'pods whose membership labels the syncer corrected' },
+  sgbridge_aws_events_received_total: { type: 'counter', labels: [], help: 'messages received from the AWS change-event queue (SQS)' },
+  sgbridge_aws_events_ignored_total: { type: 'counter', labels: ['reason'], help: 'queue messages ignored and deleted, by reason (too-large|not-json|not-an-event|other-source|other-detail-type|other-event|failed-call)' },
+  sgbridge_aws_events_changes_total: { type: 'counter', labels: ['scope'], help: 'changes handed to the syncer, by scope (groups: re-read the groups named; full: read EC2 in full)' },
+  sgbridge_aws_events_errors_total: { type: 'counter', labels: ['call'], help: 'failed SQS calls of the event consumer, by call (ReceiveMessage|DeleteMessageBatch)' },
+  sgbridge_aws_events_delay_seconds: { type: 'histogram', labels: [], help: 'time from the EC2 call (CloudTrail eventTime) to its message reaching sgbridge' },
 } as const satisfies Record<string, MetricSpec>;
 
 /** Metrics that other components export and sgbridge's alerts use. */

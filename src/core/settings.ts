@@ -18,6 +18,11 @@ interface SettingDef<T> {
 
 const sgList = (v: string[]) => v.find((x) => !isSgId(x)) && `expected security group ids like sg-0123456789abcdef0, got "${v.find((x) => !isSgId(x))}"`;
 const optionalSg = (v: string) => (v === '' || isSgId(v) ? undefined : 'expected a security group id like sg-0123456789abcdef0');
+// An SQS queue URL: scheme and host (AWS's, a VPC endpoint's or a local emulator's), then
+// /<12-digit account>/<queue name>, the name being what SQS allows (FIFO queues end in .fifo).
+// (The chart's values.schema.json has the same pattern.)
+const SQS_QUEUE_URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/[0-9]{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+const optionalQueueUrl = (v: string) => (v === '' || SQS_QUEUE_URL.test(v) ? undefined : 'expected an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/sgbridge-aws-events');
 const range = (lo: number, hi: number) => (v: number) => (v >= lo && v <= hi ? undefined : `expected a number from ${lo} to ${hi}`);
 
 function def<T>(d: SettingDef<T>): SettingDef<T> {
@@ -33,6 +38,7 @@ export const SETTING_DEFS = {
   tlsSecret: def({ kind: 'bool', default: false, help: 'in a cluster: serve the certificate from the Secret <service-name>-tls in --namespace, which sgbridge makes, renews and puts into its webhook configurations itself (instead of files in --tls-dir)' }),
   inventory: def({ kind: 'string', default: '', arg: 'FILE', help: 'inventory snapshot (JSON or YAML); default: the example VPC shipped in examples/inventory.yaml' }),
   aws: def({ kind: 'bool', default: false, help: 'read the inventory live from EC2 (standard AWS SDK credential chain, AWS_REGION, AWS_ENDPOINT_URL_EC2)' }),
+  awsEventsQueueUrl: def({ kind: 'string', default: '', arg: 'URL', help: 'SQS queue fed by the EventBridge rule on EC2 changes (docs/install.md): a change in AWS starts a sync at once, and the poll becomes a backstop (--resync-interval 10, the default, then means 300)', check: optionalQueueUrl }),
   clusterName: def({ kind: 'string', default: 'sgbridge', arg: 'NAME', help: 'cluster name, as in tigera-cluster-<name>-TigeraPodDefault-*' }),
   vpcId: def({ kind: 'string', default: '', arg: 'VPC', help: 'VPC id to read with --aws (required there)', check: (v: string) => (v === '' || /^vpc-[0-9a-f]{8,17}$/.test(v) ? undefined : 'expected a VPC id like vpc-0123456789abcdef0') }),
   nodeGroups: def({ kind: 'list', default: [] as string[], arg: 'SG_IDS', help: "security groups of the cluster's nodes: membership of pods without the annotation", check: sgList }),
@@ -144,6 +150,7 @@ export function resolveSettings(sources: SettingSources): Settings {
     else out[name] = value;
   }
   if (out.aws === true && out.vpcId === '') problems.push(`${flagName('vpcId')} / ${envName('vpcId')}: required with --aws (expected a VPC id like vpc-0123456789abcdef0)`);
+  if (out.awsEventsQueueUrl !== '' && out.aws !== true) problems.push(`${flagName('awsEventsQueueUrl')} / ${envName('awsEventsQueueUrl')}: needs --aws (the events name EC2 changes to re-read)`);
   if (problems.length) throw new ConfigError(problems);
   return out as Settings;
 }

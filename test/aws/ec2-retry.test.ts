@@ -4,7 +4,7 @@
 // for tests).
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEc2Client, EC2_RETRY, readInventoryFromEc2 } from '../../src/aws/ec2-reader.js';
+import { createEc2Client, EC2_RETRY, readInventoryFromEc2, readSecurityGroupsFromEc2 } from '../../src/aws/ec2-reader.js';
 import { startEc2QueryDouble, type Ec2QueryDouble } from './ec2-query-double.js';
 
 // @aws-sdk/client-ec2 loads as CommonJS, so its rate limiter is the CommonJS copy.
@@ -67,6 +67,13 @@ describe('EC2 reads with adaptive retries (HTTP double)', () => {
     expect(inv.securityGroups.map((g) => g.groupName)).toEqual(['g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
     const tokens = double.requests.filter((r) => r.action === 'DescribeSecurityGroups').map((r) => r.params.NextToken);
     expect(tokens).toEqual([undefined, '3', '3', '3', '6']);
+  });
+
+  it('a re-read of some groups retries throttling the same way', async () => {
+    double.fail('DescribeSecurityGroups', [throttled('RequestLimitExceeded'), throttled('ThrottlingException')]);
+    const read = await readSecurityGroupsFromEc2({ vpcId: VPC, groupIds: ['sg-00000000000000002'], client: client() });
+    expect(read.securityGroups.map((g) => g.groupName)).toEqual(['g2']);
+    expect(double.requests.filter((r) => r.action === 'DescribeSecurityGroups')).toHaveLength(3);
   });
 
   it('throttling that does not end fails the read with the call and the code once retries are spent', async () => {

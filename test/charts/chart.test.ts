@@ -122,6 +122,7 @@ describe('chart source', () => {
       [{ config: { typo: true } }, 'typo'],
       [{ hostNetwork: { enabled: true, port: 443 } }, 'hostNetwork.port'],
       [{ webhooks: { failurePolicy: 'Sometimes' } }, 'webhooks.failurePolicy'],
+      [{ config: { awsEventsQueueUrl: 'arn:aws:sqs:eu-west-1:123456789012:events' } }, 'config.awsEventsQueueUrl'],
     ] as const) {
       const r = helm(['template', RELEASE, CHART_DIR, '-f', writeValues(values as Record<string, unknown>)]);
       expect(r.status, JSON.stringify(values)).not.toBe(0);
@@ -318,6 +319,14 @@ describe('chart options', () => {
     const objs = renderChart({ values: { serviceAccount: { roleArn: arn }, awsRegion: 'eu-west-1', config: { vpcId: VPC } } }) as Obj[];
     expect(one(objs, 'ServiceAccount').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': arn });
     expect(container(objs).env).toContainEqual({ name: 'AWS_REGION', value: 'eu-west-1' });
+  });
+
+  it('passes the AWS events queue URL to the container, and sgbridge accepts it', () => {
+    const queue = 'https://sqs.eu-west-1.amazonaws.com/123456789012/sgbridge-aws-events';
+    const objs = renderChart({ values: { config: { vpcId: VPC, awsEventsQueueUrl: queue } } }) as Obj[];
+    expect(envOf(objs).SGBRIDGE_AWS_EVENTS_QUEUE_URL).toBe(queue);
+    expect(resolveSettings({ env: envOf(objs) }).awsEventsQueueUrl).toBe(queue);
+    expect(envOf(renderChart({ values: { config: { vpcId: VPC } } }) as Obj[]).SGBRIDGE_AWS_EVENTS_QUEUE_URL).toBe('');
   });
 
   it('uses a pinned image digest when given, and the appVersion tag otherwise', () => {

@@ -18,8 +18,11 @@ describe('docs/install.md', () => {
     const calls = new Set([...reader.matchAll(/\bpaginate([A-Z]\w+)\(|\bnew ([A-Z]\w+)Command\(/g)].map((m) => `ec2:${m[1] ?? m[2]}`));
     expect(calls.size).toBeGreaterThan(0);
     const policies = codeBlocks('json').map((b) => JSON.parse(b) as { Statement: { Effect: string; Action: string[] }[] });
-    expect(policies).toHaveLength(1);
-    const actions = policies[0]!.Statement.flatMap((s) => (s.Effect === 'Allow' ? s.Action : []));
+    // the EC2 policy, and the SQS addition for AWS change events (test/aws/aws-events-template.test.ts)
+    expect(policies).toHaveLength(2);
+    const ec2Policies = policies.filter((p) => p.Statement.some((s) => s.Action.some((a) => a.startsWith('ec2:'))));
+    expect(ec2Policies).toHaveLength(1);
+    const actions = ec2Policies[0]!.Statement.flatMap((s) => (s.Effect === 'Allow' ? s.Action : []));
     expect([...actions].sort()).toEqual([...calls].sort());
     expect(actions.every((a) => /^ec2:(Describe|Get)/.test(a))).toBe(true);
   });

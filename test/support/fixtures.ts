@@ -12,6 +12,8 @@ export const KUBE_API_SAMPLES = fixture('kube-api-samples');
 export const CALICO_CRDS = fixture('calico-crds');
 /** AWS's SecurityGroupPolicy CRD and the VPC resource controller's samples. */
 export const VPC_RESOURCE_CONTROLLER = fixture('vpc-resource-controller');
+/** Hand-made EventBridge events of EC2 API calls (CloudTrail), as the SQS queue delivers them. */
+export const AWS_EVENT_SAMPLES = fixture('aws-events');
 
 /** One recorded AdmissionReview by file name. */
 export const admissionSample = (name: string): string => `${ADMISSION_SAMPLES}/${name}`;
