@@ -3,6 +3,7 @@
 // allow-list applies, unknown groups warn (or, strict, are refused). The groups go through the
 // annotation's own derivation, so both say the same thing; an invalid policy (what the AWS
 // controller would ignore, or a selector Kubernetes refuses) is refused with the field it is in.
+// An item of groupIds that is not a group id only warns: AWS's own sample holds one.
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
 import { deriveMembership, type NamespaceFacts } from '../membership.js';
 import { compilePolicy, SGP_GROUP, SGP_KIND, SGP_RESOURCE } from '../security-group-policy/index.js';
@@ -32,5 +33,6 @@ export function securityGroupPolicyRule(request: AdmissionRequest, ctx: Protecti
   if (!policy.valid) return deny(fit(`${what} ${policy.reason}`));
   const membership = deriveMembership({ [SG_ANNOTATION]: JSON.stringify(policy.groups) }, ctx.membership, namespace, policy.ref.namespace);
   if (!membership.ok) return deny(fit(`${what} spec.securityGroups.groupIds: ${membership.message}`));
-  return membership.warnings.length ? allow({ warnings: membership.warnings.map((w) => `${what}: ${w}`) }) : allow();
+  const warnings = [...policy.warnings.map((w) => `${what} ${w}`), ...membership.warnings.map((w) => `${what}: ${w}`)];
+  return warnings.length ? allow({ warnings }) : allow();
 }

@@ -28,6 +28,8 @@ export interface PolicyGroups {
   sources: { policy: PolicyRef; groups: readonly string[] }[];
   /** Policies of the pod's namespace that could not be applied, and why, by policy name. */
   ignored: { policy: PolicyRef; reason: string }[];
+  /** What matching policies held that sgbridge left out (an item that is not a group id). */
+  warnings: string[];
 }
 
 const byName = <T extends { policy: PolicyRef }>(a: T, b: T) => (a.policy.name < b.policy.name ? -1 : a.policy.name > b.policy.name ? 1 : 0);
@@ -48,6 +50,7 @@ export function groupsFromPolicies(input: PolicyMatchInput): PolicyGroups {
   const groups = new Set<string>();
   const sources: PolicyGroups['sources'] = [];
   const ignored: PolicyGroups['ignored'] = [];
+  const warnings: string[] = [];
   for (const policy of input.policies) {
     if (policy.ref.namespace !== input.pod.namespace) continue;
     if (!policy.valid) {
@@ -59,7 +62,8 @@ export function groupsFromPolicies(input: PolicyMatchInput): PolicyGroups {
     else if (v.matches) {
       sources.push({ policy: policy.ref, groups: policy.groups });
       for (const g of policy.groups) groups.add(g);
+      for (const w of policy.warnings) warnings.push(`SecurityGroupPolicy ${policy.ref.namespace}/${policy.ref.name} ${w}`);
     }
   }
-  return { groups: [...groups].sort(), sources: sources.sort(byName), ignored: ignored.sort(byName) };
+  return { groups: [...groups].sort(), sources: sources.sort(byName), ignored: ignored.sort(byName), warnings: warnings.sort() };
 }

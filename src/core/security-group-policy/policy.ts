@@ -3,6 +3,8 @@
 // the AWS controller ignores (neither selector, no group ids, a selector LabelSelectorAsSelector
 // refuses), plus what sgbridge cannot apply: a group id that is not one, more groups than the
 // annotation may name, or a selector on membership labels, which are what this derivation writes.
+// An item of groupIds that is not a group id is left out with a warning (AWS's own sample has one),
+// so the policy still gives its real groups; with no real group left, the policy is invalid.
 import type { ZodError } from 'zod';
 import { MAX_GROUPS } from '../sg-list.js';
 import { isMembershipLabel, isSgId, MEMBERSHIP_LABEL_PREFIX } from '../vocabulary.js';
@@ -19,6 +21,8 @@ export interface ValidPolicy {
   ref: PolicyRef;
   /** Lowercased, de-duplicated, sorted. */
   groups: readonly string[];
+  /** Items of groupIds left out, each naming its field. */
+  warnings: readonly string[];
   /** Absent: the policy does not select by pod labels. */
   podSelector?: LabelSelectorMatcher;
   /** Absent: the policy does not select by ServiceAccount labels. */
@@ -43,16 +47,20 @@ function shapeProblem(error: ZodError): string {
   return `${path || '(object)'}: ${issue.message}`;
 }
 
-function groupsOf(ids: readonly string[]): { ok: true; groups: string[] } | { ok: false; problem: string } {
+type Groups = { ok: true; groups: string[]; warnings: string[] } | { ok: false; problem: string };
+
+function groupsOf(ids: readonly string[]): Groups {
   if (ids.length === 0) return { ok: false, problem: `${GROUPS_FIELD} is missing or empty, so the policy gives no group (the AWS controller ignores it too); list security group ids, e.g. [${EXAMPLE_ID}]` };
   const groups = new Set<string>();
+  const warnings: string[] = [];
   for (const [i, id] of ids.entries()) {
     const lower = id.toLowerCase();
-    if (!isSgId(lower)) return { ok: false, problem: `${GROUPS_FIELD}[${i}]: ${JSON.stringify(id.slice(0, 60))} is not a security group id; expected one id per item, e.g. ${EXAMPLE_ID}` };
-    groups.add(lower);
+    if (isSgId(lower)) groups.add(lower);
+    else warnings.push(`${GROUPS_FIELD}[${i}]: ${JSON.stringify(id.slice(0, 60))} is not a security group id (expected e.g. ${EXAMPLE_ID}); sgbridge leaves it out`);
   }
+  if (groups.size === 0) return { ok: false, problem: `${GROUPS_FIELD} holds no security group id (${warnings[0]})` };
   if (groups.size > MAX_GROUPS) return { ok: false, problem: `${GROUPS_FIELD} names ${groups.size} groups; at most ${MAX_GROUPS} are allowed` };
-  return { ok: true, groups: [...groups].sort() };
+  return { ok: true, groups: [...groups].sort(), warnings };
 }
 
 type Compiled = { ok: true; selector?: LabelSelectorMatcher } | { ok: false; problem: string };
@@ -89,7 +97,7 @@ export function compilePolicy(raw: unknown, where: Partial<PolicyRef> = {}): Com
   if (!pod.ok) return { valid: false, ref, reason: pod.problem };
   const serviceAccount = selectorOf(spec.serviceAccountSelector, 'spec.serviceAccountSelector');
   if (!serviceAccount.ok) return { valid: false, ref, reason: serviceAccount.problem };
-  const policy: ValidPolicy = { valid: true, ref, groups: groups.groups };
+  const policy: ValidPolicy = { valid: true, ref, groups: groups.groups, warnings: groups.warnings };
   if (pod.selector) policy.podSelector = pod.selector;
   if (serviceAccount.selector) policy.serviceAccountSelector = serviceAccount.selector;
   return policy;
