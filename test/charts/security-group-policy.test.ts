@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { envName, resolveSettings } from '../../src/core/settings.js';
 import { SGP_CRD_NAME, SGP_GROUP, SGP_RESOURCE } from '../../src/core/security-group-policy/index.js';
 import { VPC_RESOURCE_CONTROLLER } from '../support/fixtures.js';
-import { CHART_DIR, helm, renderChart, writeValues, type K8sObject } from '../support/helm.js';
+import { CHART_DIR, REPO_ROOT, helm, renderChart, writeValues, type K8sObject } from '../support/helm.js';
 
 const RELEASE = 'edge';
 const NAMESPACE = 'sg-ops';
@@ -138,5 +138,16 @@ describe('where the cluster already has the CRD', () => {
     const ours = existingCrd({ 'meta.helm.sh/release-name': RELEASE, 'meta.helm.sh/release-namespace': NAMESPACE, 'helm.sh/resource-policy': 'keep' });
     const [crd] = crdOf(render(ON, withCluster(ours, 'ours')));
     expect(crd?.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+  });
+});
+
+describe('docs/migrate-from-sgpp.md', () => {
+  const doc = readFileSync(join(REPO_ROOT, 'docs/migrate-from-sgpp.md'), 'utf8');
+
+  it('names the values and objects the chart has', () => {
+    for (const text of ['--set config.securityGroupPolicies=true', 'securityGroupPolicyCrd.install=false', '`<fullname>-security-group-policies`', '--security-group-policies', 'SGBRIDGE_SECURITY_GROUP_POLICIES', 'ENABLE_POD_ENI=false']) expect(doc).toContain(text);
+    const objs = render(ON);
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(expect.arrayContaining([`ClusterRole/${FULLNAME}-security-group-policies`, `CustomResourceDefinition/${SGP_CRD_NAME}`]));
+    expect(crdOf(render({ ...ON, securityGroupPolicyCrd: { install: false } }))).toEqual([]);
   });
 });
