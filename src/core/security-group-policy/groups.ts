@@ -3,7 +3,11 @@
 // matched against the pod's labels and `serviceAccountSelector` against its ServiceAccount's, and
 // where a policy has both, both must match; the groups of every matching policy are united. Invalid
 // policies are ignored and reported, as that controller logs and skips them.
-import type { Labels } from './label-selector.js';
+//
+// A namespace may hold a thousand policies and every pod creation asks, so policies are indexed
+// once by a label they require (indexPolicies): a pod is tried only against the policies its own
+// labels can satisfy, plus those that require no label value.
+import type { Labels, LabelSelectorMatcher } from './label-selector.js';
 import type { CompiledPolicy, PolicyRef, ValidPolicy } from './policy.js';
 
 export interface PodFacts {
@@ -13,12 +17,29 @@ export interface PodFacts {
   serviceAccountName?: string;
 }
 
+type ByLabel = ReadonlyMap<string, ReadonlyMap<string, readonly ValidPolicy[]>>;
+
+/** One namespace's compiled policies, indexed; build it when the namespace's policies change. */
+export interface NamespacePolicies {
+  readonly namespace: string;
+  /** Policies whose podSelector requires a label: key → value → policies. */
+  readonly byPodLabel: ByLabel;
+  /** Policies with no such podSelector whose serviceAccountSelector requires a label. */
+  readonly byServiceAccountLabel: ByLabel;
+  /** The same policies as byServiceAccountLabel, each once. */
+  readonly serviceAccountAnchored: readonly ValidPolicy[];
+  /** Valid policies that require no label value: tried on every pod. */
+  readonly unanchored: readonly ValidPolicy[];
+  /** Invalid policies and why, by name. */
+  readonly invalid: readonly { policy: PolicyRef; reason: string }[];
+}
+
 export interface PolicyMatchInput {
   pod: PodFacts;
   /** Labels of the pod's ServiceAccount; undefined when it is not known (not found, cache not filled). */
   serviceAccountLabels: Labels | null | undefined;
-  /** Compiled policies, from any namespace: the pod's own are picked out here. */
-  policies: readonly CompiledPolicy[];
+  /** Compiled policies from any namespace (the pod's own are picked out here), or the pod namespace's index. */
+  policies: readonly CompiledPolicy[] | NamespacePolicies;
 }
 
 export interface PolicyGroups {
@@ -34,6 +55,44 @@ export interface PolicyGroups {
 
 const byName = <T extends { policy: PolicyRef }>(a: T, b: T) => (a.policy.name < b.policy.name ? -1 : a.policy.name > b.policy.name ? 1 : 0);
 
+function addTo(index: Map<string, Map<string, ValidPolicy[]>>, selector: LabelSelectorMatcher, policy: ValidPolicy): void {
+  const { key, values } = selector.anchor!;
+  let byValue = index.get(key);
+  if (!byValue) index.set(key, (byValue = new Map()));
+  for (const value of values) {
+    const list = byValue.get(value);
+    if (list) list.push(policy);
+    else byValue.set(value, [policy]);
+  }
+}
+
+/** Indexes the policies of `namespace` (others in the list are left out). */
+export function indexPolicies(namespace: string, policies: readonly CompiledPolicy[]): NamespacePolicies {
+  const byPodLabel = new Map<string, Map<string, ValidPolicy[]>>();
+  const byServiceAccountLabel = new Map<string, Map<string, ValidPolicy[]>>();
+  const serviceAccountAnchored: ValidPolicy[] = [];
+  const unanchored: ValidPolicy[] = [];
+  const invalid: { policy: PolicyRef; reason: string }[] = [];
+  for (const policy of policies) {
+    if (policy.ref.namespace !== namespace) continue;
+    if (!policy.valid) invalid.push({ policy: policy.ref, reason: policy.reason });
+    else if (policy.podSelector?.anchor) addTo(byPodLabel, policy.podSelector, policy);
+    else if (policy.serviceAccountSelector?.anchor) {
+      addTo(byServiceAccountLabel, policy.serviceAccountSelector, policy);
+      serviceAccountAnchored.push(policy);
+    } else unanchored.push(policy);
+  }
+  return { namespace, byPodLabel, byServiceAccountLabel, serviceAccountAnchored, unanchored, invalid: invalid.sort(byName) };
+}
+
+/** Policies anchored on one of `labels`: each at most once, since a label set has one value per key. */
+function anchoredOn(index: ByLabel, labels: Labels, into: ValidPolicy[]): void {
+  for (const key of Object.keys(labels)) {
+    const list = index.get(key)?.get(labels[key]!);
+    if (list) into.push(...list);
+  }
+}
+
 type Verdict = { matches: boolean } | { undecided: string };
 
 function verdict(policy: ValidPolicy, input: PolicyMatchInput): Verdict {
@@ -47,23 +106,31 @@ function verdict(policy: ValidPolicy, input: PolicyMatchInput): Verdict {
 }
 
 export function groupsFromPolicies(input: PolicyMatchInput): PolicyGroups {
+  const namespace = input.pod.namespace;
+  const index = Array.isArray(input.policies) ? indexPolicies(namespace, input.policies) : (input.policies as NamespacePolicies);
+  if (index.namespace !== namespace) return { groups: [], sources: [], ignored: [], warnings: [] };
+
+  const labels = input.pod.labels ?? {};
+  const sa = input.serviceAccountLabels;
+  const candidates: ValidPolicy[] = [...index.unanchored];
+  anchoredOn(index.byPodLabel, labels, candidates);
+  // Unknown ServiceAccount labels: every such policy is tried, so that each is reported undecided.
+  if (sa === undefined || sa === null) candidates.push(...index.serviceAccountAnchored);
+  else anchoredOn(index.byServiceAccountLabel, sa, candidates);
+
   const groups = new Set<string>();
   const sources: PolicyGroups['sources'] = [];
-  const ignored: PolicyGroups['ignored'] = [];
+  const undecided: PolicyGroups['ignored'] = [];
   const warnings: string[] = [];
-  for (const policy of input.policies) {
-    if (policy.ref.namespace !== input.pod.namespace) continue;
-    if (!policy.valid) {
-      ignored.push({ policy: policy.ref, reason: policy.reason });
-      continue;
-    }
+  for (const policy of candidates) {
     const v = verdict(policy, input);
-    if ('undecided' in v) ignored.push({ policy: policy.ref, reason: v.undecided });
+    if ('undecided' in v) undecided.push({ policy: policy.ref, reason: v.undecided });
     else if (v.matches) {
       sources.push({ policy: policy.ref, groups: policy.groups });
       for (const g of policy.groups) groups.add(g);
       for (const w of policy.warnings) warnings.push(`SecurityGroupPolicy ${policy.ref.namespace}/${policy.ref.name} ${w}`);
     }
   }
-  return { groups: [...groups].sort(), sources: sources.sort(byName), ignored: ignored.sort(byName), warnings: warnings.sort() };
+  const ignored = undecided.length ? [...index.invalid, ...undecided].sort(byName) : [...index.invalid];
+  return { groups: [...groups].sort(), sources: sources.sort(byName), ignored, warnings: warnings.sort() };
 }

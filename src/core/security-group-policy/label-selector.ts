@@ -19,6 +19,13 @@ interface Requirement {
 export interface LabelSelectorMatcher {
   /** Every label key the selector names, for rules about which keys may be selected on. */
   readonly keys: readonly string[];
+  /**
+   * A label the selector requires (its In requirement with the fewest values, matchLabels being
+   * In with one): no label set without `key` set to one of `values` can match. Absent when the
+   * selector requires no value (`{}`, or only NotIn/Exists/DoesNotExist). It lets callers index
+   * selectors by label instead of trying each.
+   */
+  readonly anchor?: { readonly key: string; readonly values: readonly string[] };
   matches(labels: Labels | null | undefined): boolean;
 }
 
@@ -41,8 +48,10 @@ function requirementMatches(r: Requirement, labels: Labels): boolean {
 }
 
 function matcher(requirements: Requirement[]): LabelSelectorMatcher {
+  const anchor = requirements.filter((r) => r.operator === 'In').sort((a, b) => a.values.size - b.values.size)[0];
   return {
     keys: [...new Set(requirements.map((r) => r.key))],
+    ...(anchor ? { anchor: { key: anchor.key, values: [...anchor.values] } } : {}),
     matches: (labels) => {
       const set = labels ?? {};
       return requirements.every((r) => requirementMatches(r, set));

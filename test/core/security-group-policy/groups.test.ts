@@ -2,7 +2,7 @@
 // (pkg/utils/helper.go, summarised in test/fixtures/vpc-resource-controller/README.md).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileLabelSelector, compilePolicy, groupsFromPolicies, type LabelSelector, type SecurityGroupPolicy } from '../../../src/core/security-group-policy/index.js';
+import { compileLabelSelector, compilePolicy, groupsFromPolicies, indexPolicies, type LabelSelector, type SecurityGroupPolicy } from '../../../src/core/security-group-policy/index.js';
 import { awsSamples, SAMPLE_MATCH, sgp } from './builders.js';
 import { A, B, C, DB, MATCHING_TABLE, NS } from './matching-table.js';
 
@@ -106,10 +106,38 @@ describe('against the AWS controller, on generated policies', () => {
         const ours = groupsFor(policies, podLabels, saLabels);
         const expected = awsOracle(policies.filter((p) => p.metadata.namespace === NS), podLabels, saLabels);
         expect(ours.groups).toEqual([...expected].sort());
+        // The namespace's index answers exactly as the plain list, the ServiceAccount known or not.
+        const index = indexPolicies(NS, policies.map((p) => compilePolicy(p)));
+        for (const sa of [saLabels, null]) {
+          const pod = { namespace: NS, labels: podLabels, serviceAccountName: 'app' };
+          expect(groupsFromPolicies({ pod, serviceAccountLabels: sa, policies: index })).toEqual(groupsFor(policies, podLabels, sa));
+        }
         // Every policy of the namespace is either a source, ignored (invalid), or simply not matching.
         for (const s of ours.sources) expect(policies.find((p) => p.metadata.name === s.policy.name)!.metadata.namespace).toBe(NS);
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('indexPolicies', () => {
+  it("answers nothing for a pod of another namespace than the index's", () => {
+    const index = indexPolicies(NS, [compilePolicy(sgp('p', NS, { podSelector: {}, groupIds: [A] }))]);
+    expect(groupsFromPolicies({ pod: { namespace: 'other', labels: {} }, serviceAccountLabels: {}, policies: index })).toEqual({ groups: [], sources: [], ignored: [], warnings: [] });
+  });
+
+  it('finds the one matching policy among a thousand, by pod or ServiceAccount label, with the always-tried ones', () => {
+    const id = (i: number) => `sg-${i.toString(16).padStart(17, '0')}`;
+    const policies = [
+      ...Array.from({ length: 500 }, (_, i) => sgp(`pod-${i}`, NS, { podSelector: { matchLabels: { app: `app-${i}` }, matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'qa'] }] }, groupIds: [id(i)] })),
+      ...Array.from({ length: 499 }, (_, i) => sgp(`sa-${i}`, NS, { serviceAccountSelector: { matchLabels: { team: `team-${i}` } }, groupIds: [id(1000 + i)] })),
+      sgp('everyone', NS, { podSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, groupIds: [id(5000)] }),
+    ];
+    const index = indexPolicies(NS, policies.map((p) => compilePolicy(p)));
+    expect(index.unanchored.map((p) => p.ref.name)).toEqual(['everyone']);
+    const result = groupsFromPolicies({ pod: { namespace: NS, labels: { app: 'app-7', env: 'qa' } }, serviceAccountLabels: { team: 'team-3' }, policies: index });
+    expect(result.sources.map((s) => s.policy.name)).toEqual(['everyone', 'pod-7', 'sa-3']);
+    expect(result.groups).toEqual([id(7), id(1003), id(5000)].sort());
+    expect(groupsFromPolicies({ pod: { namespace: NS, labels: { app: 'app-7', env: 'dev' } }, serviceAccountLabels: {}, policies: index }).groups).toEqual([id(5000)]);
   });
 });

@@ -1,6 +1,7 @@
 // Reading one SecurityGroupPolicy: malformed objects are reported with the path of the bad field.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compilePolicy } from '../../../src/core/security-group-policy/index.js';
+import { compilePolicy, groupsFromPolicies } from '../../../src/core/security-group-policy/index.js';
 import { sgp } from './builders.js';
 
 const A = 'sg-0a000000000000001';
@@ -39,5 +40,21 @@ describe('compilePolicy', () => {
   it('refuses more groups than the annotation may name', () => {
     const ids = Array.from({ length: 65 }, (_, i) => `sg-${i.toString(16).padStart(17, '0')}`);
     expect(compilePolicy(sgp('p', 'shop', { podSelector: {}, groupIds: ids }))).toMatchObject({ valid: false, reason: expect.stringContaining('names 65 groups; at most 64') });
+  });
+});
+
+describe('untrusted input', () => {
+  it('never throws: any JSON is a valid policy or an invalid one with a reason', () => {
+    const selector = fc.oneof(fc.anything(), fc.record({ matchLabels: fc.anything(), matchExpressions: fc.array(fc.record({ key: fc.string(), operator: fc.string(), values: fc.anything() }, { requiredKeys: [] })) }, { requiredKeys: [] }));
+    const raw = fc.oneof(fc.anything(), fc.record({ metadata: fc.anything(), spec: fc.record({ podSelector: selector, serviceAccountSelector: selector, securityGroups: fc.record({ groupIds: fc.oneof(fc.anything(), fc.array(fc.string())) }) }, { requiredKeys: [] }) }, { requiredKeys: [] }));
+    fc.assert(
+      fc.property(raw, fc.dictionary(fc.string(), fc.string()), (value, labels) => {
+        const p = compilePolicy(value, { namespace: 'shop' });
+        if (p.valid) expect(p.groups.length).toBeGreaterThan(0);
+        else expect(p.reason).toMatch(/\S/);
+        expect(() => groupsFromPolicies({ pod: { namespace: 'shop', labels }, serviceAccountLabels: labels, policies: [p] })).not.toThrow();
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
