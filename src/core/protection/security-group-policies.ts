@@ -4,6 +4,7 @@
 // annotation's own derivation, so both say the same thing; an invalid policy (what the AWS
 // controller would ignore, or a selector Kubernetes refuses) is refused with the field it is in.
 // An item of groupIds that is not a group id only warns: AWS's own sample holds one.
+import { isDeepStrictEqual } from 'node:util';
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
 import { deriveMembership, type NamespaceFacts } from '../membership.js';
 import { compilePolicy, SGP_GROUP, SGP_KIND, SGP_RESOURCE } from '../security-group-policy/index.js';
@@ -23,11 +24,14 @@ export function isSecurityGroupPolicyRequest(request: AdmissionRequest): boolean
 /**
  * The decision for a SecurityGroupPolicy CREATE or UPDATE (other operations and subresources pass:
  * deleting a policy only takes groups away). Only the new object counts. Nobody is exempt, as
- * nobody is from the annotation's rules.
+ * nobody is from the annotation's rules. An UPDATE that leaves the spec as it was (labels,
+ * finalizers, owner references) passes, so that a policy stored before this rule, invalid or not,
+ * can still be relabelled and garbage-collected; membership checks its groups again anyway.
  */
 export function securityGroupPolicyRule(request: AdmissionRequest, ctx: ProtectionContext, namespace: NamespaceFacts): Decision {
   if ((request.operation !== 'CREATE' && request.operation !== 'UPDATE') || request.subResource) return allow();
   if (!isRecord(request.object)) return deny(messages.unreadable(SGP_KIND, 'request.object is missing or not a JSON object'), 400);
+  if (request.operation === 'UPDATE' && isRecord(request.oldObject) && isDeepStrictEqual(request.object.spec, request.oldObject.spec)) return allow();
   const policy = compilePolicy(request.object, { namespace: request.namespace, name: request.name });
   const what = `${SGP_KIND} ${policy.ref.namespace}/${policy.ref.name}`;
   if (!policy.valid) return deny(fit(`${what} ${policy.reason}`));

@@ -121,6 +121,14 @@ describe('SecurityGroupPolicy admission', () => {
     expect(decideValidation(review('DELETE', null, { oldObject: admissionPolicy('names-trust') }), ctx, OPEN)).toEqual({ allowed: true });
   });
 
+  it('lets an update that keeps the spec through, so stored policies can still be labelled and garbage-collected', () => {
+    const stored = admissionPolicy('bad-operator');
+    const relabelled = { ...stored, metadata: { ...stored.metadata, labels: { team: 'db' }, finalizers: [] } };
+    expect(decideValidation(review('UPDATE', relabelled, { oldObject: stored }), ctx, OPEN)).toEqual({ allowed: true });
+    const changed = { ...relabelled, spec: { ...stored.spec, securityGroups: { groupIds: [TRUST] } } };
+    expect(decideValidation(review('UPDATE', changed, { oldObject: stored }), ctx, OPEN).allowed).toBe(false);
+  });
+
   it('answers a dry run as it answers the real request', () => {
     for (const name of ['db-pods', 'names-trust', 'bad-operator']) {
       expect(decideValidation(review('CREATE', admissionPolicy(name), { dryRun: true }), ctx, OPEN)).toEqual(decideValidation(review('CREATE', admissionPolicy(name)), ctx, OPEN));
