@@ -85,6 +85,27 @@ describe('what LabelSelectorAsSelector refuses', () => {
   });
 });
 
+describe('anchor (the label a selector requires, for indexing)', () => {
+  it.each([
+    ['{}', {}, undefined],
+    ['NotIn, Exists and DoesNotExist require no value', { matchExpressions: [{ key: 'a', operator: 'NotIn', values: ['x'] }, { key: 'b', operator: 'Exists' }, { key: 'c', operator: 'DoesNotExist' }] }, undefined],
+    ['matchLabels is In with one value', { matchLabels: { role: 'db' } }, { key: 'role', values: ['db'] }],
+    ['the In with the fewest values', { matchExpressions: [{ key: 'env', operator: 'In', values: ['qa', 'prod'] }, { key: 'tier', operator: 'In', values: ['web'] }] }, { key: 'tier', values: ['web'] }],
+  ] as [string, LabelSelector, unknown][])('%s', (_name, selector, anchor) => {
+    expect(compiled(selector).anchor).toEqual(anchor);
+  });
+
+  it('never matches labels without the anchor value', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('role', 'env'), fc.constantFrom('db', 'qa', 'x')), (have) => {
+        const selector = compiled({ matchLabels: { role: 'db' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['qa', 'x'] }] });
+        const { key, values } = selector.anchor!;
+        if (selector.matches(have)) expect(values).toContain(have[key]);
+      }),
+    );
+  });
+});
+
 describe('properties', () => {
   const key = fc.constantFrom('app', 'role', 'env', 'example.com/tier');
   const value = fc.constantFrom('', 'a', 'b', 'db');
