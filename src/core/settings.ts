@@ -48,6 +48,7 @@ export const SETTING_DEFS = {
   metadataAccess: def({ kind: 'enum', default: 'denied', choices: ['denied', 'allowed'] as const, arg: 'MODE', help: 'pods reach the instance metadata service only when labelled (denied) or unless labelled "false" (allowed)' }),
   namespaceDefault: def({ kind: 'enum', default: 'all', choices: ['all', 'none'] as const, arg: 'MODE', help: 'what a namespace without aws.tigera.io/allowed-security-groups lets its pods join; needs a cluster (without one the allow-list is off)' }),
   strict: def({ kind: 'bool', default: false, help: 'deny security groups the inventory does not know (default: warn)' }),
+  securityGroupPolicies: def({ kind: 'bool', default: false, help: "read AWS SecurityGroupPolicy objects (vpcresources.k8s.aws/v1beta1) as a source of pod groups; this release: the chart installs their CRD where missing and grants read access, serve does not apply them yet (docs/migrate-from-sgpp.md)" }),
   syncerIdentity: def({ kind: 'string', default: 'system:serviceaccount:sgbridge-system:sgbridge', arg: 'USER', help: "sgbridge's own identity: the only one trusted to write its objects" }),
   calicoApiserverIdentity: def({ kind: 'string', default: 'system:serviceaccount:calico-apiserver:calico-apiserver', arg: 'USER', help: 'calico-apiserver account, trusted on crd.projectcalico.org (it relays checked requests)' }),
   breakGlassUsers: def({ kind: 'list', default: [] as string[], arg: 'USERS', help: 'users allowed to edit protected objects in an emergency' }),

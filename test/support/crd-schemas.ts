@@ -5,6 +5,7 @@
 //
 //   const crds = loadCrdSchemas();
 //   crds.validate(object, 'v3.31.7')   // → [] or a list of "path: problem" strings
+//   loadCrdFile(file).validate(object)  // one CRD of another project (AWS's SecurityGroupPolicy)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCel } from '@marcbachmann/cel-js';
@@ -89,6 +90,15 @@ export interface CrdSchemas {
   kinds(): Map<string, string[]>;
 }
 
+/** The apiserver's metadata checks, then the schema's, as "path: problem" strings. */
+function problemsOf(validate: ValidateFunction, object: object): string[] {
+  const problems = metadataProblems((object as { metadata?: unknown }).metadata as Parameters<typeof metadataProblems>[0]);
+  if (!validate(object)) {
+    for (const e of validate.errors ?? []) problems.push(`${e.instancePath || '(root)'}: ${e.message ?? e.keyword}${e.keyword === 'x-kubernetes-validations' || e.keyword === 'x-kubernetes-list-type' ? ` (${e.keyword})` : ''}`);
+  }
+  return problems;
+}
+
 let cached: CrdSchemas | undefined;
 
 export function loadCrdSchemas(): CrdSchemas {
@@ -115,13 +125,33 @@ export function loadCrdSchemas(): CrdSchemas {
       const key = `${release} ${String(object.apiVersion)} ${String(object.kind)}`;
       const validate = validators.get(key);
       if (!validate) return [`no CRD for ${String(object.kind)} ${String(object.apiVersion)} in Calico ${release}`];
-      const problems = metadataProblems(object.metadata as Parameters<typeof metadataProblems>[0]);
-      if (!validate(object)) {
-        for (const e of validate.errors ?? []) problems.push(`${e.instancePath || '(root)'}: ${e.message ?? e.keyword}${e.keyword === 'x-kubernetes-validations' || e.keyword === 'x-kubernetes-list-type' ? ` (${e.keyword})` : ''}`);
-      }
-      return problems;
+      return problemsOf(validate, object);
     },
     kinds: () => kinds,
   };
   return cached;
+}
+
+export interface CrdFile {
+  group: string;
+  kind: string;
+  /** Problems of `object` against the CRD version its apiVersion names ([] = accepted). */
+  validate(object: object): string[];
+}
+
+/** Validators for every served version of the CRD in one file. */
+export function loadCrdFile(file: string): CrdFile {
+  const ajv = makeAjv();
+  const crd = parse(readFileSync(file, 'utf8')) as Crd;
+  const validators = new Map(crd.spec.versions.map((v) => [`${crd.spec.group}/${v.name}`, ajv.compile(v.schema.openAPIV3Schema)]));
+  return {
+    group: crd.spec.group,
+    kind: crd.spec.names.kind,
+    validate(input) {
+      const object = input as { apiVersion?: unknown; kind?: unknown };
+      const validate = validators.get(String(object.apiVersion));
+      if (!validate || object.kind !== crd.spec.names.kind) return [`${file} defines no ${String(object.kind)} ${String(object.apiVersion)}`];
+      return problemsOf(validate, object);
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // built from settings and the inventory. It never throws: malformed input is denied for the
 // kinds it guards (HTTP 400) and allowed for anything else.
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
+import type { NamespaceFacts } from '../membership.js';
 import type { ProtectionContext } from './context.js';
 import { endpointRule } from './endpoints.js';
 import { trustOf } from './identity.js';
@@ -10,23 +11,32 @@ import { messages } from './messages.js';
 import { podRule } from './pods.js';
 import { protectedPolicyRule } from './policies.js';
 import { statesOf } from './read.js';
+import { isSecurityGroupPolicyRequest, securityGroupPolicyRule } from './security-group-policies.js';
 import { internalSelectorRule } from './selectors.js';
 import { earlyTierRule, protectedTierRule } from './tiers.js';
 
 export { protectionContextFrom, type ProtectionContext, type ProtectionOptions, type InternalGroup } from './context.js';
 export { GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER } from './identity.js';
+export { isSecurityGroupPolicyRequest, securityGroupPolicyRule } from './security-group-policies.js';
 
-export function decideValidation(request: AdmissionRequest, ctx: ProtectionContext): Decision {
+const NOT_LOOKED_UP: NamespaceFacts = { allowList: 'unknown', problem: 'the validating webhook was not given the namespace' };
+
+/**
+ * `namespace`: what the adapter knows of the request namespace's allow-list, for the rules that
+ * need it (SecurityGroupPolicies). Not supplied, it is unknown, so those rules fail closed.
+ */
+export function decideValidation(request: AdmissionRequest, ctx: ProtectionContext, namespace: NamespaceFacts = NOT_LOOKED_UP): Decision {
   try {
-    return decide(request, ctx);
+    return decide(request, ctx, namespace);
   } catch (err) {
     // Unreachable by design; a guard so that a bug can never turn into an allowed write.
     return deny(messages.unreadable('object', `internal error (${err instanceof Error ? err.message : String(err)})`), 500);
   }
 }
 
-function decide(request: AdmissionRequest, ctx: ProtectionContext): Decision {
+function decide(request: AdmissionRequest, ctx: ProtectionContext, namespace: NamespaceFacts): Decision {
   if (request.operation === 'CONNECT') return allow();
+  if (isSecurityGroupPolicyRequest(request)) return securityGroupPolicyRule(request, ctx, namespace);
   const guarded = classify(request);
   if (guarded.family === 'other') return allow();
   if (guarded.family === 'pod' && request.operation === 'DELETE') return allow();
