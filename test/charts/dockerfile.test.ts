@@ -168,17 +168,19 @@ describe('Dockerfile: a lean build that works behind a proxy', () => {
 });
 
 describe('Dockerfile: the image as people run it', () => {
-  it('runs as the numeric nonroot user 65532, in exec form with absolute paths and source maps on', () => {
+  it('runs as the numeric nonroot user 65532, in exec form with absolute paths', () => {
     expect(final.filter((i) => i.op === 'USER').at(-1)!.args).toBe('65532:65532');
     for (const op of ['ENTRYPOINT', 'CMD']) expect(final.filter((i) => i.op === op), op).toHaveLength(1);
     expect(entrypoint[0]).toBe('/nodejs/bin/node');
-    expect(entrypoint).toContain('--enable-source-maps');
-    expect(buildConfig.compilerOptions.sourceMap).toBe(true);
     const script = entrypoint.at(-1)!;
     expect(script).toBe(join(finalWorkdir, pkg.bin.sgbridge!));
     expect(buildConfig.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
     expect(final.map((i) => i.args)).toContain('--from=build /src/dist ./dist');
     expect(JSON.parse(final.find((i) => i.op === 'CMD')!.args)).toEqual(['serve']);
+    // Source maps either shipped and used, or not made at all.
+    const tsc = builders.flatMap((st) => st.filter((i) => i.op === 'RUN' && /\btsc\b/.test(i.args))).map((i) => i.args).join(' ');
+    const maps = /--sourceMap false\b/.test(tsc) ? false : buildConfig.compilerOptions.sourceMap === true;
+    expect(entrypoint.includes('--enable-source-maps'), 'node --enable-source-maps exactly when the build makes maps').toBe(maps);
     // node on PATH too, for exec probes and hooks that name it (the chart's preStop before 1.30).
     expect(finalEnv.PATH!.split(':')[0]).toBe('/nodejs/bin');
   });
@@ -261,5 +263,30 @@ describe('.dockerignore', () => {
       expect(sentToBuild(patterns, path), path).toBe(false);
     }
     expect(sentToBuild(patterns, 'src/main.ts')).toBe(true);
+  });
+});
+
+describe('README: running the image', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Run the image');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const tlsDir = finalEnv[envName('tlsDir')]!;
+  const port = final.find((i) => i.op === 'EXPOSE')!.args;
+
+  it('publishes the exposed port and takes the CA from the folder the image makes its certificates in', () => {
+    expect(start).toBeGreaterThan(-1);
+    expect(section).toMatch(new RegExp(`docker run -d --name (\\S+) -p ${port}:${port} \\S+ serve\\n`));
+    expect(section).toContain(`docker cp sgbridge:${tlsDir}/ca.crt `);
+    expect(section).toMatch(new RegExp(`curl -s --cacert \\S+ https://localhost:${port}/healthz`));
+  });
+
+  it('mounts certificates of your own read-only over that folder, as their owner', () => {
+    expect(section).toMatch(new RegExp(`--user "\\$\\(id -u\\):\\$\\(id -g\\)" -v "\\$PWD/certs:${tlsDir}:ro" \\S+ serve`));
+  });
+
+  it('builds behind a proxy with the secret id the Dockerfile mounts', () => {
+    const ids = new Set([...dockerfile.matchAll(/--mount=type=secret,id=([\w-]+)/g)].map((m) => m[1]));
+    expect([...ids]).toHaveLength(1);
+    expect(section).toContain(`docker build --secret id=${[...ids][0]},src=`);
   });
 });

@@ -6,9 +6,12 @@ import { createServer } from 'node:net';
 
 export interface ServeProcess {
   url: string;
+  pid: number;
+  /** What it printed on stdout and stderr together, and on stdout alone. */
   output: () => string;
-  /** SIGTERM, then the exit code (null when ended by a signal). */
-  stop: () => Promise<number | null>;
+  stdout: () => string;
+  /** A signal (SIGTERM unless told), then the exit code (null when ended by the signal itself). */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
 const SERVING = /serving the admission webhooks on (https:\/\/\S+)/;
@@ -22,10 +25,11 @@ function exited(child: ChildProcess): Promise<number | null> {
 export function startServeProcess(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<ServeProcess> {
   const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => ((text += c.toString()), (out += c.toString())));
   child.stderr!.on('data', (c: Buffer) => (text += c.toString()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited(child);
   };
   return new Promise((resolve, reject) => {
@@ -38,7 +42,7 @@ export function startServeProcess(command: string, args: string[], opts: { cwd: 
       if (!m) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      resolve({ url: m[1]!, output: () => text, stop });
+      resolve({ url: m[1]!, pid: child.pid!, output: () => text, stdout: () => out, stop });
     };
     child.stdout!.on('data', onData);
     child.once('exit', (code, signal) => {
