@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { builtApp } from './support/built-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, builtApp } from './support/built-app.js';
 import { REPO_ROOT } from './support/helm.js';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -16,6 +16,9 @@ function sgbridge(args: string[]) {
 }
 
 describe('sgbridge (dist/main.js)', () => {
+  // The first test file to get here compiles the app (tsc) while the others wait for it.
+  beforeAll(() => void builtApp(), BUILD_TIMEOUT_MS);
+
   it('prints the version package.json holds', () => {
     const r = sgbridge(['--version']);
     expect(r.status).toBe(0);

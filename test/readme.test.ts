@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { registerCommands } from '../src/cli/commands.js';
 import { SETTING_DEFS, envName, flagName, type SettingName } from '../src/core/settings.js';
-import { builtApp } from './support/built-app.js';
+import { BUILD_TIMEOUT_MS, builtApp } from './support/built-app.js';
 import { REPO_ROOT } from './support/helm.js';
 import { freePort, httpsGet, startServeProcess } from './support/serve-process.js';
 
@@ -61,6 +61,9 @@ function checkout(): string {
 }
 
 describe('README: the two commands', () => {
+  // The first test file to get here compiles the app (tsc) while the others wait for it.
+  beforeAll(() => void builtApp(), BUILD_TIMEOUT_MS);
+
   it('are `npm install && npm start` and `npm test`, and nothing else', () => {
     expect(commands).toEqual(['npm install && npm start', 'npm test']);
   });

@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envName } from '../../src/core/settings.js';
-import { builtApp } from '../support/built-app.js';
+import { BUILD_TIMEOUT_MS, builtApp } from '../support/built-app.js';
 import { CHART_DIR, REPO_ROOT } from '../support/helm.js';
 import { freePort, httpsGet, startServeProcess } from '../support/serve-process.js';
 
@@ -221,6 +221,9 @@ describe('Dockerfile: the image as people run it', () => {
 });
 
 describe('the image entry point, run here', () => {
+  // The first test file to get here compiles the app (tsc) while the others wait for it.
+  beforeAll(() => void builtApp(), BUILD_TIMEOUT_MS);
+
   it('serves /healthz from another working directory with the image environment, leaving the app folder unchanged', async () => {
     const app = builtApp();
     const before = snapshot(app);

@@ -12,6 +12,8 @@ import { REPO_ROOT } from './helm.js';
 const INPUTS = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'examples'];
 const STALE_LOCK_MS = 5 * 60_000;
 const WAIT_MS = 180_000;
+/** For the beforeAll hook that calls builtApp(): a build, or the wait for another worker's. */
+export const BUILD_TIMEOUT_MS = WAIT_MS + 60_000;
 
 function files(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
