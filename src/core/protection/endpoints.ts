@@ -1,7 +1,10 @@
-// Rule 4 of SPEC §2: host endpoints and network sets are how IPs become members of a group, so
-// a membership label (or sgbridge's managed-by label) on one, before or after the change, is
-// sgbridge's alone. A forged label would make any address a member of any group.
+// Rule 4 of SPEC §2: host endpoints and network sets are how IPs become members of a group (and
+// match any rule selector), so a label key that sgbridge's policies select on (membership labels,
+// vpc-member, ENI/instance/kind, allow-metadata-access: one list, in translate/selectors.ts) or
+// sgbridge's managed-by label on one, before or after the change, is sgbridge's alone. A forged
+// label would make any address match a rule.
 import { deny, type AdmissionRequest, type Decision } from '../admission-types.js';
+import { isSelectedLabelKey } from '../translate/selectors.js';
 import { isMembershipLabel, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabulary.js';
 import { messages } from './messages.js';
 import { labelsOf, nameOf, type State } from './read.js';
@@ -12,8 +15,8 @@ export function endpointRule(request: AdmissionRequest, kind: string, states: St
     const labels = labelsOf(state.value, state.where);
     if (!labels.ok) return deny(messages.unreadable(kind, labels.problem), 400);
     if (labels.value[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) return deny(messages.managedEndpoint(kind, name));
-    const label = Object.keys(labels.value).find(isMembershipLabel);
-    if (label) return deny(messages.membershipLabelOnEndpoint(kind, name, label));
+    const label = Object.keys(labels.value).find(isSelectedLabelKey);
+    if (label) return deny(isMembershipLabel(label) ? messages.membershipLabelOnEndpoint(kind, name, label) : messages.selectedLabelOnEndpoint(kind, name, label));
   }
   return undefined;
 }

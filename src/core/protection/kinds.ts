@@ -9,6 +9,7 @@ export type Guarded =
   | { family: 'k8s-policy'; kind: string }
   | { family: 'endpoint'; kind: string }
   | { family: 'pod'; kind: string }
+  | { family: 'namespace'; kind: string }
   | { family: 'other'; kind: string };
 
 export const CALICO_GROUPS: readonly string[] = ['projectcalico.org', 'crd.projectcalico.org'];
@@ -50,6 +51,8 @@ export function classify(request: AdmissionRequest): Guarded {
     return family ? { family, kind } : { family: 'other', kind };
   }
   if (group === 'networking.k8s.io' && (kind === 'NetworkPolicy' || resource === 'networkpolicies')) return { family: 'k8s-policy', kind: 'NetworkPolicy' };
+  // pods/binding arrives as kind Binding on resource pods: it writes the pod too.
   if (group === '' && (kind === 'Pod' || resource === 'pods')) return { family: 'pod', kind: 'Pod' };
+  if (group === '' && (kind === 'Namespace' || resource === 'namespaces')) return { family: 'namespace', kind: 'Namespace' };
   return { family: 'other', kind };
 }
