@@ -45,7 +45,8 @@ const samples: { file: string; request: AdmissionRequest }[] = readdirSync(SAMPL
 /** The apiserver's rule matching (admission v1 Rule): group, version, resource, operation, scope. */
 function ruleMatches(rule: Any, req: Any): boolean {
   const has = (list: string[], v: string) => list.includes('*') || list.includes(v);
-  const scope = req.namespace ? 'Namespaced' : 'Cluster';
+  // A Namespace request carries its own name as request.namespace, but namespaces are cluster-scoped.
+  const scope = req.namespace && req.resource.resource !== 'namespaces' ? 'Namespaced' : 'Cluster';
   return (
     has(rule.apiGroups, req.resource.group) &&
     has(rule.apiVersions, req.resource.version) &&
@@ -126,7 +127,7 @@ describe('ValidatingWebhookConfiguration', () => {
     }
   });
 
-  it('covers exactly the resources SPEC §2 needs: every Calico kind in both groups, K8s NetworkPolicies, pods', () => {
+  it('covers exactly the resources SPEC §2 needs: every Calico kind in both groups, K8s NetworkPolicies, pods and their status and binding, namespaces', () => {
     const covered = new Set<string>();
     for (const w of vwc.webhooks) for (const r of w.rules) for (const g of r.apiGroups) for (const res of r.resources) covered.add(`${g}/${res}:${r.operations.join(',')}`);
     const expected = new Set([
@@ -134,6 +135,8 @@ describe('ValidatingWebhookConfiguration', () => {
       'networking.k8s.io/networkpolicies:CREATE,UPDATE',
       '/pods:CREATE,UPDATE',
       '/pods/status:UPDATE',
+      '/pods/binding:CREATE',
+      '/namespaces:CREATE,UPDATE',
     ]);
     expect([...covered].sort()).toEqual([...expected].sort());
     expect(CALICO_RESOURCES.map((r) => r.kind).sort()).toEqual(
@@ -270,7 +273,7 @@ describe('ValidatingAdmissionPolicy backstop', () => {
       '033': 'denied:tier', '034': 'denied:policy', '035': 'denied:policy', '036': 'denied:policy',
       '024': 'denied:order', '037': 'denied:order', '030': 'allowed', '029': 'allowed',
       '025': 'denied:endpoint', '026': 'denied:endpoint', '028': 'denied:endpoint', '032': 'denied:endpoint', '038': 'denied:endpoint',
-      '017': 'not-matched', '004': 'not-matched', '027': 'not-matched',
+      '017': 'not-matched', '004': 'not-matched', '027': 'allowed', // 027: an admin changes a namespace's labels, not its allow-list
     };
     for (const [prefix, want] of Object.entries(expected)) expect(verdict(sample(prefix)), prefix).toBe(want);
   });
@@ -297,7 +300,8 @@ describe('ValidatingAdmissionPolicy backstop', () => {
     expect(verdict({ ...early, object: tier('late', 107) })).toBe('denied:order');
     expect(verdict({ ...early, object: tier('late', 2.5) })).toBe('denied:order');
     expect(verdict({ ...early, object: tier('no-order') })).toBe('allowed');
-    expect(verdict({ ...early, object: tier('calico-system', 100) })).toBe('allowed');
+    expect(verdict({ ...early, object: tier('calico-system', 100) })).toBe('denied:allowListedTier'); // the Calico operator's
+    expect(verdict(withUser({ ...early, object: tier('calico-system', 100) }, 'system:serviceaccount:tigera-operator:tigera-operator'))).toBe('allowed');
     expect(verdict({ ...early, operation: 'UPDATE', object: tier('early', 50), oldObject: tier('early', 50) })).toBe('allowed');
     expect(verdict({ ...early, operation: 'UPDATE', object: tier('late', 100), oldObject: tier('late', 200) })).toBe('denied:order');
   });
