@@ -22,6 +22,7 @@ import {
 } from '../../src/core/webhook-config.js';
 import { createCa } from '../../src/tls/ca.js';
 import { ADMISSION_SAMPLES, CALICO_CRDS } from '../support/fixtures.js';
+import { conditionsHold, routed, ruleMatches } from '../support/admission-routing.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -42,33 +43,6 @@ const samples: { file: string; request: AdmissionRequest }[] = readdirSync(SAMPL
   .sort()
   .map((file) => ({ file, request: JSON.parse(readFileSync(join(SAMPLES, file), 'utf8')).request }));
 
-/** The apiserver's rule matching (admission v1 Rule): group, version, resource, operation, scope. */
-function ruleMatches(rule: Any, req: Any): boolean {
-  const has = (list: string[], v: string) => list.includes('*') || list.includes(v);
-  // A Namespace request carries its own name as request.namespace, but namespaces are cluster-scoped.
-  const scope = req.namespace && req.resource.resource !== 'namespaces' ? 'Namespaced' : 'Cluster';
-  return (
-    has(rule.apiGroups, req.resource.group) &&
-    has(rule.apiVersions, req.resource.version) &&
-    has(rule.resources, req.subResource ? `${req.resource.resource}/${req.subResource}` : req.resource.resource) &&
-    has(rule.operations, req.operation) &&
-    (rule.scope === '*' || rule.scope === scope)
-  );
-}
-function namespaceMatches(sel: Any, req: Any): boolean {
-  if (!sel || !req.namespace) return true; // cluster-scoped objects never skip on namespaceSelector
-  return sel.matchExpressions.every((e: Any) => (e.operator === 'NotIn' ? !e.values.includes(req.namespace) : e.values.includes(req.namespace)));
-}
-function conditionsHold(conds: Any[] | undefined, req: Any, extra: Any = {}): boolean {
-  return (conds ?? []).every((c) => evaluate(c.expression, { request: req, object: req.object, oldObject: req.oldObject, ...extra }) === true);
-}
-/** Names of the webhooks the apiserver would call for this request. */
-function routed(configs: Any[], req: Any): string[] {
-  return configs
-    .flatMap((c) => c.webhooks)
-    .filter((w: Any) => w.rules.some((r: Any) => ruleMatches(r, req)) && namespaceMatches(w.namespaceSelector, req) && conditionsHold(w.matchConditions, req))
-    .map((w: Any) => w.name);
-}
 const withUser = (req: AdmissionRequest, username: string, groups: string[] = []): Any => ({ ...req, userInfo: { username, groups } });
 
 const mwc: Any = buildMutatingWebhookConfiguration(opts);
