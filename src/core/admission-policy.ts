@@ -4,7 +4,7 @@
 // this is what holds while sgbridge is down.
 import { SELECTED_LABEL_KEYS } from './translate/selectors.js';
 import { CALICO_TIER_LABEL, LAST_PROTECTED_ORDER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MEMBERSHIP_LABEL_PREFIX, NAMESPACE_ALLOWED_ANNOTATION, PROTECTED_TIER_NAMES, SG_ANNOTATION } from './vocabulary.js';
-import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, celList, celString, conditions, MEMBERSHIP_SOURCE_CHANGED } from './webhook-cel.js';
+import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, celList, celString, conditions, inGroups, MEMBERSHIP_SOURCE_CHANGED } from './webhook-cel.js';
 import { excludedNamespaces, type WebhookSettings } from './webhook-config.js';
 
 type Json = Record<string, unknown>;
@@ -89,7 +89,7 @@ export function buildAdmissionPolicy(opts: { settings: WebhookSettings }): Json[
     { name: 'isNamespace', expression: `${isCore} && ${resource} == "namespaces"` },
     {
       name: 'isAllowListWriter',
-      expression: `request.userInfo.username in ${celList(s.allowListWriterUsers)} || (has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ${celList(s.allowListWriterGroups)}))`,
+      expression: `request.userInfo.username in ${celList(s.allowListWriterUsers)} || (${inGroups(s.allowListWriterGroups)})`,
     },
   ];
   const validations = [

@@ -48,6 +48,19 @@ export const BINDING_CARRIES_MEMBERSHIP =
   `(has(object.metadata.annotations) && (${celString(SG_ANNOTATION)} in object.metadata.annotations || object.metadata.annotations.exists(k, k.startsWith(${celString(MEMBERSHIP_LABEL_PREFIX)})))) || ` +
   `(has(object.metadata.labels) && object.metadata.labels.exists(k, k.startsWith(${celString(MEMBERSHIP_LABEL_PREFIX)})))`;
 
+/** CEL: the requesting user is in one of `groups`. */
+export function inGroups(groups: readonly string[]): string {
+  return `has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ${celList(groups)})`;
+}
+
+/** Conditions that skip `users` and members of `groups` (none for an empty list). */
+function notAnyOf(name: string, users: readonly string[], groups: readonly string[]): MatchCondition[] {
+  const out: MatchCondition[] = [];
+  if (users.length > 0) out.push({ name: `not-${name}-user`, expression: `!(request.userInfo.username in ${celList(users)})` });
+  if (groups.length > 0) out.push({ name: `not-${name}-group`, expression: `!(${inGroups(groups)})` });
+  return out;
+}
+
 /** The webhook is called only when every condition holds: each names one trusted identity. */
 export function conditions(s: WebhookSettings, which: { calicoRelay?: boolean; controllers?: boolean; breakGlass?: boolean; allowListWriters?: boolean }): MatchCondition[] {
   const out: MatchCondition[] = [{ name: 'not-sgbridge', expression: `request.userInfo.username != ${celString(s.syncerIdentity)}` }];
@@ -63,24 +76,8 @@ export function conditions(s: WebhookSettings, which: { calicoRelay?: boolean; c
       expression: `!(request.operation == "DELETE" && request.userInfo.username in ${celList([GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER])})`,
     });
   }
-  if (which.breakGlass && s.breakGlassUsers.length > 0) {
-    out.push({ name: 'not-break-glass-user', expression: `!(request.userInfo.username in ${celList(s.breakGlassUsers)})` });
-  }
-  if (which.breakGlass && s.breakGlassGroups.length > 0) {
-    out.push({
-      name: 'not-break-glass-group',
-      expression: `!(has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ${celList(s.breakGlassGroups)}))`,
-    });
-  }
-  if (which.allowListWriters && s.allowListWriterUsers.length > 0) {
-    out.push({ name: 'not-allow-list-writer-user', expression: `!(request.userInfo.username in ${celList(s.allowListWriterUsers)})` });
-  }
-  if (which.allowListWriters && s.allowListWriterGroups.length > 0) {
-    out.push({
-      name: 'not-allow-list-writer-group',
-      expression: `!(has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ${celList(s.allowListWriterGroups)}))`,
-    });
-  }
+  if (which.breakGlass) out.push(...notAnyOf('break-glass', s.breakGlassUsers, s.breakGlassGroups));
+  if (which.allowListWriters) out.push(...notAnyOf('allow-list-writer', s.allowListWriterUsers, s.allowListWriterGroups));
   return out;
 }
 

@@ -170,6 +170,18 @@ function calicoRules(): Json[] {
   );
 }
 
+/** Rule 6 on a pod subresource: the pods' namespaces, and only the writes `when` picks out. */
+function podSubresourceWebhook(opts: WebhookConfigOptions, name: string, resource: string, operation: Operation, when: MatchCondition): Json {
+  return webhook(opts, {
+    name,
+    path: PATHS.validate,
+    rules: [rule([''], ['v1'], [resource], [operation], 'Namespaced')],
+    failurePolicy: opts.failurePolicy,
+    namespaceSelector: namespaceSelector(opts.settings),
+    conditions: [...conditions(opts.settings, { breakGlass: true }), when],
+  });
+}
+
 export function buildValidatingWebhookConfiguration(opts: WebhookConfigOptions): Json {
   const s = opts.settings;
   return {
@@ -209,22 +221,8 @@ export function buildValidatingWebhookConfiguration(opts: WebhookConfigOptions):
       ...(opts.matchConditions === false
         ? []
         : [
-            webhook(opts, {
-              name: WEBHOOK_NAMES.validatePodStatus,
-              path: PATHS.validate,
-              rules: [rule([''], ['v1'], ['pods/status'], ['UPDATE'], 'Namespaced')],
-              failurePolicy: opts.failurePolicy,
-              namespaceSelector: namespaceSelector(s),
-              conditions: [...conditions(s, { breakGlass: true }), { name: 'membership-source-changed', expression: MEMBERSHIP_SOURCE_CHANGED }],
-            }),
-            webhook(opts, {
-              name: WEBHOOK_NAMES.validatePodBinding,
-              path: PATHS.validate,
-              rules: [rule([''], ['v1'], ['pods/binding'], ['CREATE'], 'Namespaced')],
-              failurePolicy: opts.failurePolicy,
-              namespaceSelector: namespaceSelector(s),
-              conditions: [...conditions(s, { breakGlass: true }), { name: 'binding-carries-membership', expression: BINDING_CARRIES_MEMBERSHIP }],
-            }),
+            podSubresourceWebhook(opts, WEBHOOK_NAMES.validatePodStatus, 'pods/status', 'UPDATE', { name: 'membership-source-changed', expression: MEMBERSHIP_SOURCE_CHANGED }),
+            podSubresourceWebhook(opts, WEBHOOK_NAMES.validatePodBinding, 'pods/binding', 'CREATE', { name: 'binding-carries-membership', expression: BINDING_CARRIES_MEMBERSHIP }),
             // A privilege check: fails closed, and only annotation changes by others reach it.
             webhook(opts, {
               name: WEBHOOK_NAMES.validateNamespaces,

@@ -28,16 +28,27 @@ function membershipSourceUnchanged(now: Map<string, string>, annotation: string 
   return missing.length === 0 && extra.length === 0 && beforeAnnotations.value[SG_ANNOTATION] === annotation;
 }
 
+type Metadata = { labels: Record<string, string>; annotations: Record<string, string> };
+
+/** The labels and annotations of `request.object`, or the 400 that says which one is unreadable. */
+function metadataMaps(request: AdmissionRequest, kind: string): Metadata | Decision {
+  const obj = request.object;
+  if (!isRecord(obj)) return deny(messages.unreadable(kind, 'request.object is missing or not a JSON object'), 400);
+  const labels = labelsOf(obj, 'object');
+  if (!labels.ok) return deny(messages.unreadable(kind, labels.problem), 400);
+  const annotations = annotationsOf(obj, 'object');
+  if (!annotations.ok) return deny(messages.unreadable(kind, annotations.problem), 400);
+  return { labels: labels.value, annotations: annotations.value };
+}
+
+const isDecision = (m: Metadata | Decision): m is Decision => 'allowed' in m;
+
 /** A Binding's annotations land on the pod unchecked, so one that carries the annotation or a membership label is refused. */
 function bindingRule(request: AdmissionRequest): Decision {
-  const binding = request.object;
-  if (!isRecord(binding)) return deny(messages.unreadable('Binding', 'request.object is missing or not a JSON object'), 400);
-  const annotations = annotationsOf(binding, 'object');
-  if (!annotations.ok) return deny(messages.unreadable('Binding', annotations.problem), 400);
-  const labels = labelsOf(binding, 'object');
-  if (!labels.ok) return deny(messages.unreadable('Binding', labels.problem), 400);
-  if (annotations.value[SG_ANNOTATION] !== undefined) return deny(messages.binding(`annotation ${SG_ANNOTATION}`));
-  const forged = [...Object.keys(annotations.value), ...Object.keys(labels.value)].find(isMembershipLabel);
+  const meta = metadataMaps(request, 'Binding');
+  if (isDecision(meta)) return meta;
+  if (meta.annotations[SG_ANNOTATION] !== undefined) return deny(messages.binding(`annotation ${SG_ANNOTATION}`));
+  const forged = [...Object.keys(meta.annotations), ...Object.keys(meta.labels)].find(isMembershipLabel);
   return forged ? deny(messages.binding(forged)) : allow();
 }
 
@@ -45,22 +56,18 @@ export function podRule(request: AdmissionRequest, ctx: ProtectionContext, ns: N
   if (request.subResource === 'binding') return bindingRule(request);
   // Ephemeral containers, resize…: labels and annotations are not written through these.
   if (request.subResource && request.subResource !== 'status') return allow();
-  const pod = request.object;
-  if (!isRecord(pod)) return deny(messages.unreadable('pod', 'request.object is missing or not a JSON object'), 400);
-  const labels = labelsOf(pod, 'object');
-  if (!labels.ok) return deny(messages.unreadable('pod', labels.problem), 400);
-  const annotations = annotationsOf(pod, 'object');
-  if (!annotations.ok) return deny(messages.unreadable('pod', annotations.problem), 400);
-  const have = membershipOf(labels.value);
+  const meta = metadataMaps(request, 'pod');
+  if (isDecision(meta)) return meta;
+  const have = membershipOf(meta.labels);
   // A status update that moves neither the labels nor the annotation leaves membership as it was.
-  if (request.subResource === 'status' && membershipSourceUnchanged(have, annotations.value[SG_ANNOTATION], request.oldObject)) return allow();
+  if (request.subResource === 'status' && membershipSourceUnchanged(have, meta.annotations[SG_ANNOTATION], request.oldObject)) return allow();
 
-  const meta = isRecord(pod.metadata) ? pod.metadata : {};
-  const namespace = request.namespace ?? (typeof meta.namespace === 'string' ? meta.namespace : '');
-  const membership = deriveMembership(annotations.value, ctx.membership, ns, namespace);
+  const podMeta = request.object?.metadata;
+  const namespace = request.namespace ?? (typeof podMeta?.namespace === 'string' ? podMeta.namespace : '');
+  const membership = deriveMembership(meta.annotations, ctx.membership, ns, namespace);
   if (!membership.ok) return deny(messages.podAnnotation(membership.message));
 
-  const { missing, extra } = membershipDiff(membershipOf(desiredLabels(labels.value, membership.groups)), have);
+  const { missing, extra } = membershipDiff(membershipOf(desiredLabels(meta.labels, membership.groups)), have);
   if (missing.length === 0 && extra.length === 0) return allow();
   return deny(messages.podLabels(missing.map(groupOfMembershipLabel).sort(), extra.map(groupOfMembershipLabel).sort()));
 }
