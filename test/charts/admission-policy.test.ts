@@ -4,6 +4,7 @@
 import { evaluate } from '@marcbachmann/cel-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/core/settings.js';
+import { SELECTED_LABEL_KEYS } from '../../src/core/translate/selectors.js';
 import { buildAdmissionPolicy } from '../../src/core/webhook-config.js';
 import { renderChart, type K8sObject } from '../support/helm.js';
 
@@ -216,6 +217,13 @@ describe('ValidatingAdmissionPolicy backstop', () => {
     }
     // Without the groups in config, pods and NetworkPolicies stay with the webhook.
     expect(admit(podCall('CREATE', pod({ [m(POD_SG)]: '' })))).toBe('not-matched');
+  });
+
+  it("names the same selected label keys as the translation's one list", () => {
+    for (const using of [policy, codePolicy]) {
+      const keys = using.variables.find((v) => v.name === 'selectedKeys')!;
+      expect((evaluate(keys.expression, {}) as string[]).slice().sort()).toEqual([...SELECTED_LABEL_KEYS].sort());
+    }
   });
 
   // Runs last: it replays every call the tests above made.

@@ -205,6 +205,21 @@ describe('ValidatingWebhookConfiguration', () => {
     }
   });
 
+  it('matchConditions answer true or false, never an error (an error would skip a failurePolicy Ignore webhook), on objects with and without labels and annotations', () => {
+    const metas = [{}, { labels: { app: 'x' } }, { annotations: { 'aws.tigera.io/security-groups': '["sg-98765432109876"]', 'aws.tigera.io/allowed-security-groups': '["*"]' } }, { labels: {}, annotations: {} }];
+    for (const w of vwc.webhooks) {
+      const ops = w.rules.flatMap((r: Any) => r.operations);
+      for (const op of ops) {
+        for (const a of metas) {
+          for (const b of metas) {
+            const req: Any = { operation: op, kind: { group: '', version: 'v1', kind: 'Pod' }, userInfo: { username: 'dev' }, object: { metadata: { name: 'x', ...a } }, oldObject: op === 'CREATE' ? null : { metadata: { name: 'x', ...b } } };
+            for (const c of w.matchConditions) expect(typeof evaluate(c.expression, { request: req, object: req.object, oldObject: req.oldObject }), `${w.name} ${c.name}`).toBe('boolean');
+          }
+        }
+      }
+    }
+  });
+
   it('every CEL expression parses and condition names are unique per webhook', () => {
     for (const w of [...mwc.webhooks, ...vwc.webhooks]) {
       const names = w.matchConditions.map((c: Any) => c.name);
