@@ -22,6 +22,7 @@ function placementOf(tier: string, ctx: ProtectionContext, facts: TierFacts): Pl
   const order = facts.orderOf(tier);
   if (order === undefined) return tier === DEFAULT_TIER ? { early: false } : { unknown: 'sgbridge has not seen that tier' };
   if (order === null || order > LAST_PROTECTED_ORDER) return { early: false };
+  if (!Number.isFinite(order)) return { early: true, why: 'has an order sgbridge cannot read, so may run before its tiers' };
   return { early: true, why: `runs at order ${order}, before sgbridge's tiers` };
 }
 

@@ -19,7 +19,7 @@ import { allowListedTierRule, earlyTierRule, protectedTierRule } from './tiers.j
 
 export { protectionContextFrom, type ProtectionContext, type ProtectionOptions, type InternalGroup } from './context.js';
 export { GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER } from './identity.js';
-export { NO_TIER_FACTS, type TierFacts } from './tier-facts.js';
+export { NO_TIER_FACTS, tierFactsFrom, type TierFacts, type TierObject } from './tier-facts.js';
 
 /** What the adapter knows of the cluster for this request; each part defaults to "no cluster". */
 export interface ValidationFacts {

@@ -4,7 +4,7 @@
 // is a privilege. (test/admission/attacks.test.ts tries the same through the registered rules over TLS.)
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest, Decision } from '../../../src/core/admission-types.js';
-import { decideValidation, type ProtectionContext, type TierFacts, type ValidationFacts } from '../../../src/core/protection/index.js';
+import { decideValidation, tierFactsFrom, type ProtectionContext, type TierFacts, type ValidationFacts } from '../../../src/core/protection/index.js';
 import { SELECTED_LABEL_KEYS } from '../../../src/core/translate/selectors.js';
 import { calicoObject, exampleContext, IDENTITIES, INSTANCE_SG, membership, NODE_GROUP, POD_DEFAULT, POD_SG, request, write } from './support.js';
 
@@ -83,6 +83,21 @@ describe('rule 3: policies that decide before the integration', () => {
     expect(decide(write(CRD, 'GlobalNetworkPolicy', 'CREATE', policy(undefined, 'allow.dns')), { tiers: on }).allowed).toBe(true);
     expect(decide(write(CRD, 'GlobalNetworkPolicy', 'CREATE', policy('default')), { tiers: on }).allowed).toBe(true);
     expect(decideValidation(write(CRD, 'GlobalNetworkPolicy', 'CREATE', policy('legacy'), IDENTITIES.calicoOperator), ctx, { tiers: on }).allowed).toBe(true);
+  });
+
+  it('builds tier facts from the Tier objects a watch holds', () => {
+    const facts = tierFactsFrom([
+      { metadata: { name: 'legacy' }, spec: { order: 50 } },
+      { metadata: { name: 'platform' }, spec: { order: 300 } },
+      { metadata: { name: 'last' }, spec: {} },
+      { metadata: { name: 'odd' }, spec: { order: 'soon' } },
+      { metadata: {}, spec: { order: 1 } },
+    ]);
+    expectDenied(decide(write(CRD, 'GlobalNetworkPolicy', 'CREATE', policy('legacy')), { tiers: facts }), 'order 50');
+    expectDenied(decide(write(CRD, 'GlobalNetworkPolicy', 'CREATE', policy('odd')), { tiers: facts }), 'odd', 'cannot read');
+    expect(decide(write(CRD, 'GlobalNetworkPolicy', 'CREATE', policy('platform')), { tiers: facts }).allowed).toBe(true);
+    expect(decide(write(CRD, 'GlobalNetworkPolicy', 'CREATE', policy('last')), { tiers: facts }).allowed).toBe(true);
+    expectDenied(decide(write(CRD, 'GlobalNetworkPolicy', 'CREATE', policy('platform')), { tiers: tierFactsFrom({ problem: 'tier watch not listed yet' }) }), 'tier watch not listed yet');
   });
 
   it('fails closed on a tier it cannot place: not seen, or tiers unreadable', () => {
