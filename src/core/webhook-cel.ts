@@ -1,10 +1,15 @@
-// The CEL that sgbridge's admission registrations share (webhook matchConditions and the
-// ValidatingAdmissionPolicy): string literals, the trusted-identity conditions, and the tests
-// that decide whether a write reaches sgbridge at all. A condition that errors lets the request
+// What sgbridge's admission registrations share (webhook matchConditions and the
+// ValidatingAdmissionPolicy): the excluded namespaces, CEL string literals, the trusted-identity
+// conditions, and the tests that decide whether a write reaches sgbridge at all. A condition that errors lets the request
 // past a failurePolicy Ignore webhook, so every map access here is guarded.
 import { GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER } from './protection/identity.js';
 import { MEMBERSHIP_LABEL_PREFIX, SG_ANNOTATION } from './vocabulary.js';
 import type { WebhookSettings } from './webhook-config.js';
+
+/** Namespaces whose pods sgbridge leaves alone: the control plane's, its own and Calico's. */
+export function excludedNamespaces(s: Pick<WebhookSettings, 'namespace' | 'calicoNamespaces'>): string[] {
+  return [...new Set(['kube-system', s.namespace, ...s.calicoNamespaces])];
+}
 
 export const CALICO_API_GROUPS = { v3: 'projectcalico.org', crd: 'crd.projectcalico.org' } as const;
 
@@ -24,7 +29,7 @@ export function celList(values: readonly string[]): string {
 /**
  * CEL: the update changes the pod's labels. pods/status updates may change metadata (Kubernetes'
  * pod status strategy only resets spec and owner references), so a label change there must face
- * rule 6 too; kubelet's own status updates, which leave labels alone, never reach sgbridge.
+ * rule 6 too (MEMBERSHIP_SOURCE_CHANGED adds the pod annotation).
  */
 export const LABELS_CHANGED =
   'has(object.metadata.labels) != has(oldObject.metadata.labels) || (has(object.metadata.labels) && object.metadata.labels != oldObject.metadata.labels)';
@@ -40,7 +45,7 @@ export function annotationChanged(key: string): string {
   return `has(object.metadata.annotations) && ${k} in object.metadata.annotations ? !(${inOld} && oldObject.metadata.annotations[${k}] == object.metadata.annotations[${k}]) : (${inOld})`;
 }
 
-/** CEL: a pods/status update moves what membership follows: the labels or the pod annotation. */
+/** CEL: a pods/status update moves what membership follows, the labels or the pod annotation; kubelet's own status updates move neither and never reach sgbridge. */
 export const MEMBERSHIP_SOURCE_CHANGED = `(${LABELS_CHANGED}) || (${annotationChanged(SG_ANNOTATION)})`;
 
 /** CEL: a Binding carries the pod annotation or a membership label (the apiserver copies its annotations onto the pod). */

@@ -6,7 +6,7 @@
 import { buildAdmissionPolicy } from './admission-policy.js';
 import type { Settings } from './settings.js';
 import { NAMESPACE_ALLOWED_ANNOTATION } from './vocabulary.js';
-import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, conditions, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './webhook-cel.js';
+import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, conditions, excludedNamespaces, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './webhook-cel.js';
 
 export type FailurePolicy = 'Ignore' | 'Fail';
 
@@ -45,7 +45,7 @@ export interface WebhookConfigOptions {
 }
 
 export { ADMISSION_POLICY_MESSAGES, buildAdmissionPolicy } from './admission-policy.js';
-export { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, celString, LABELS_CHANGED, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './webhook-cel.js';
+export { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, celString, excludedNamespaces, LABELS_CHANGED, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './webhook-cel.js';
 
 export const PATHS = { mutate: '/mutate', validate: '/validate' } as const;
 
@@ -97,11 +97,6 @@ function clientConfig(opts: WebhookConfigOptions, path: string): Json {
     'url' in opts.target ? { url: webhookBaseUrl(opts.target.url) + path } : { service: { ...opts.target.service, path } };
   if (opts.caBundle !== undefined) cfg.caBundle = opts.caBundle;
   return cfg;
-}
-
-/** Namespaces whose pods sgbridge leaves alone: the control plane's, its own and Calico's. */
-export function excludedNamespaces(s: WebhookSettings): string[] {
-  return [...new Set(['kube-system', s.namespace, ...s.calicoNamespaces])];
 }
 
 function namespaceSelector(s: WebhookSettings): Json {
