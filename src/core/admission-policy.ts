@@ -28,6 +28,14 @@ function carriesSelectedLabel(o: 'object' | 'oldObject'): string {
   );
 }
 
+/** CEL: whether `o` is a Profile whose labelsToApply (applied to the endpoints that name it) carry such a key. */
+function appliesSelectedLabel(o: 'object' | 'oldObject'): string {
+  return (
+    `${o} != null && has(${o}.spec) && has(${o}.spec.labelsToApply) && ` +
+    `${o}.spec.labelsToApply.exists(k, k.startsWith(${celString(MEMBERSHIP_LABEL_PREFIX)}) || k in variables.selectedKeys)`
+  );
+}
+
 /**
  * CEL: membership label `k` of the pod is one SPEC §1 could have given it: the pod default group,
  * a group its annotation names (as a whole id: a longer id that starts with it does not count), or,
@@ -51,6 +59,7 @@ export const ADMISSION_POLICY_MESSAGES = {
   policy: 'policies in the tiers sg-remote, sg-local and metadata are written by sgbridge from AWS security groups: change the security groups in AWS, or use a tier after 107',
   allowListedTier: `the allow-listed tiers run before sgbridge's tiers: only sgbridge, the Calico operator and break-glass write them or their policies; use a tier after ${LAST_PROTECTED_ORDER}`,
   endpoint: 'host endpoints and network sets with sg.aws.tigera.io/* labels, labels sgbridge selects on (aws.tigera.io/vpc-member, allow-metadata-access, ...) or managed by sgbridge: only sgbridge writes them',
+  profile: "a Profile's labelsToApply reach every host endpoint that names it: they may not hold sg.aws.tigera.io/* or a label sgbridge selects on; use labels of your own",
   binding: `a Binding's annotations are copied onto the pod: it may not carry ${SG_ANNOTATION} or sg.aws.tigera.io/* keys; set the annotation on the pod instead`,
   namespace: `${NAMESPACE_ALLOWED_ANNOTATION} decides which security groups a namespace's pods may join: only sgbridge's allow-list writers change it`,
   pod: `pod sg.aws.tigera.io/* labels follow annotation ${SG_ANNOTATION}: set the annotation, not the labels`,
@@ -114,6 +123,7 @@ export function buildAdmissionPolicy(opts: { settings: WebhookSettings }): Json[
     rule(`!(variables.isPolicy && !variables.isOperator && ((${inTiers('object', 'variables.allowListedTiers')}) || (${inTiers('oldObject', 'variables.allowListedTiers')})))`, ADMISSION_POLICY_MESSAGES.allowListedTier),
     // Rule 4: endpoints and sets that carry a key sgbridge selects on, before or after the change.
     rule(`!(variables.isEndpoint && ((${carriesSelectedLabel('object')}) || (${carriesSelectedLabel('oldObject')})))`, ADMISSION_POLICY_MESSAGES.endpoint),
+    rule(`!(${resource} == "profiles" && ((${appliesSelectedLabel('object')}) || (${appliesSelectedLabel('oldObject')})))`, ADMISSION_POLICY_MESSAGES.profile),
     // Rule 6: a Binding's annotations land on the pod.
     rule(`!(variables.isBinding && (${BINDING_CARRIES_MEMBERSHIP}))`, ADMISSION_POLICY_MESSAGES.binding),
     // Rule 7: the namespace allow-list.
@@ -136,7 +146,7 @@ export function buildAdmissionPolicy(opts: { settings: WebhookSettings }): Json[
     );
   }
   const resourceRules: Json[] = [
-    { apiGroups: [CALICO_API_GROUPS.v3, CALICO_API_GROUPS.crd], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['tiers', ...POLICY_RESOURCES, ...ENDPOINT_RESOURCES] },
+    { apiGroups: [CALICO_API_GROUPS.v3, CALICO_API_GROUPS.crd], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['tiers', ...POLICY_RESOURCES, ...ENDPOINT_RESOURCES, 'profiles'] },
     { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: coreResources },
   ];
   if (internal.length > 0) {

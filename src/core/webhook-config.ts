@@ -69,6 +69,8 @@ export const CALICO_RESOURCES = [
   { kind: 'StagedGlobalNetworkPolicy', resource: 'stagedglobalnetworkpolicies', scope: 'Cluster' },
   { kind: 'HostEndpoint', resource: 'hostendpoints', scope: 'Cluster' },
   { kind: 'GlobalNetworkSet', resource: 'globalnetworksets', scope: 'Cluster' },
+  // Its labelsToApply reach every HostEndpoint that names it (rule 4).
+  { kind: 'Profile', resource: 'profiles', scope: 'Cluster' },
   { kind: 'NetworkPolicy', resource: 'networkpolicies', scope: 'Namespaced' },
   { kind: 'StagedNetworkPolicy', resource: 'stagednetworkpolicies', scope: 'Namespaced' },
   { kind: 'StagedKubernetesNetworkPolicy', resource: 'stagedkubernetesnetworkpolicies', scope: 'Namespaced' },

@@ -154,6 +154,20 @@ describe("item 3: sgbridge's other labels", () => {
       for (const prefix of ['026', '028', '025']) await refused(calicoWrite(prefix, DEV, { [key]: '' }, prefix === '025' ? undefined : { nets: ['0.0.0.0/0'] }), WEBHOOK_NAMES.validateCalico, key);
     }
   });
+  it("refuses them in a Profile's labelsToApply, which reach every HostEndpoint that names the profile", async () => {
+    const r = sample('028');
+    const profile = (labelsToApply: Record<string, string>, name = 'office') => ({
+      ...r,
+      kind: { ...r.kind, kind: 'Profile' },
+      resource: { ...r.resource, resource: 'profiles' },
+      name,
+      userInfo: ADMIN,
+      object: { apiVersion: 'crd.projectcalico.org/v1', kind: 'Profile', metadata: { name }, spec: { labelsToApply } },
+    });
+    await refused(profile({ 'aws.tigera.io/vpc-member': '' }), WEBHOOK_NAMES.validateCalico, 'aws.tigera.io/vpc-member', 'Profile');
+    await passes(profile({ 'pcns.projectcalico.org/name': 'team-a' }, 'kns.team-a'));
+  });
+
   it('keeps network sets and host endpoints with ordinary labels', async () => {
     for (const prefix of ['026', '028', '025']) await passes(calicoWrite(prefix, DEV, { role: 'office', 'example.com/vpc-member': '' }));
   });

@@ -66,6 +66,7 @@ const KINDS: Record<string, string> = {
   hostendpoints: 'HostEndpoint',
   globalnetworksets: 'GlobalNetworkSet',
   networksets: 'NetworkSet',
+  profiles: 'Profile',
   pods: 'Pod',
   namespaces: 'Namespace',
 };
@@ -166,6 +167,13 @@ describe('ValidatingAdmissionPolicy backstop', () => {
   it('leaves other resources to the webhook', () => {
     expect(admitted({ user: 'admin', operation: 'CREATE', group: 'networking.k8s.io', resource: 'networkpolicies', object: gnp('x') })).toBe('not-matched');
     expect(admitted({ user: 'admin', operation: 'CREATE', group: '', resource: 'pods', object: {} })).toBe('not-matched');
+  });
+
+  it("refuses selected keys in a Profile's labelsToApply, not Calico's own profiles", () => {
+    const profile = (name: string, labelsToApply: Record<string, string>) => ({ metadata: { name }, spec: { labelsToApply } });
+    expect(admitted({ user: 'admin', operation: 'CREATE', resource: 'profiles', object: profile('office', { 'aws.tigera.io/vpc-member': '' }) })).toMatch(/labelsToApply/);
+    expect(admitted({ user: 'admin', operation: 'UPDATE', resource: 'profiles', object: profile('office', {}), oldObject: profile('office', { 'sg.aws.tigera.io/sg-12345678901234': '' }) })).toMatch(/labelsToApply/);
+    expect(admitted({ user: 'system:serviceaccount:calico-system:calico-kube-controllers', operation: 'CREATE', resource: 'profiles', object: profile('kns.team-a', { 'pcns.projectcalico.org/name': 'team-a' }) })).toBe('allowed');
   });
 
   it('keeps the policies of the allow-listed tiers for the Calico operator', () => {

@@ -114,7 +114,7 @@ describe('ValidatingWebhookConfiguration', () => {
     ]);
     expect([...covered].sort()).toEqual([...expected].sort());
     expect(CALICO_RESOURCES.map((r) => r.kind).sort()).toEqual(
-      ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'StagedGlobalNetworkPolicy', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy', 'HostEndpoint', 'GlobalNetworkSet', 'NetworkSet'].sort(),
+      ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'StagedGlobalNetworkPolicy', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy', 'HostEndpoint', 'GlobalNetworkSet', 'NetworkSet', 'Profile'].sort(),
     );
   });
 

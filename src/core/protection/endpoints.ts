@@ -7,7 +7,7 @@ import { deny, type AdmissionRequest, type Decision } from '../admission-types.j
 import { isSelectedLabelKey } from '../translate/selectors.js';
 import { isMembershipLabel, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../vocabulary.js';
 import { messages } from './messages.js';
-import { labelsOf, nameOf, type State } from './read.js';
+import { isRecord, labelsOf, nameOf, specOf, type State } from './read.js';
 
 export function endpointRule(request: AdmissionRequest, kind: string, states: State[]): Decision | undefined {
   const name = request.name ?? states.map((s) => nameOf(s.value)).find(Boolean) ?? '(unnamed)';
@@ -17,6 +17,25 @@ export function endpointRule(request: AdmissionRequest, kind: string, states: St
     if (labels.value[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) return deny(messages.managedEndpoint(kind, name));
     const label = Object.keys(labels.value).find(isSelectedLabelKey);
     if (label) return deny(isMembershipLabel(label) ? messages.membershipLabelOnEndpoint(kind, name, label) : messages.selectedLabelOnEndpoint(kind, name, label));
+  }
+  return undefined;
+}
+
+/**
+ * Rule 4 through a Profile: its spec.labelsToApply are applied to every endpoint that names it (a
+ * HostEndpoint's spec.profiles), so a selected key there would reach rule selectors just the same.
+ * Calico's own profiles (kns.*, ksa.*) apply only pcns./pcsa.-prefixed keys.
+ */
+export function profileRule(request: AdmissionRequest, states: State[]): Decision | undefined {
+  const name = request.name ?? states.map((s) => nameOf(s.value)).find(Boolean) ?? '(unnamed)';
+  for (const state of states) {
+    const spec = specOf(state.value, state.where);
+    if (!spec.ok) return deny(messages.unreadable('Profile', spec.problem), 400);
+    const labels = spec.value.labelsToApply;
+    if (labels === undefined || labels === null) continue;
+    if (!isRecord(labels)) return deny(messages.unreadable('Profile', `${state.where}.spec.labelsToApply must map strings to strings`), 400);
+    const label = Object.keys(labels).find(isSelectedLabelKey);
+    if (label) return deny(messages.selectedLabelOnEndpoint('Profile', name, label));
   }
   return undefined;
 }

@@ -5,7 +5,7 @@ import { allow, deny, type AdmissionRequest, type Decision } from '../admission-
 import type { NamespaceFacts } from '../membership.js';
 import type { ProtectionContext } from './context.js';
 import { earlyPolicyRule } from './early-policies.js';
-import { endpointRule } from './endpoints.js';
+import { endpointRule, profileRule } from './endpoints.js';
 import { trustOf } from './identity.js';
 import { classify } from './kinds.js';
 import { messages } from './messages.js';
@@ -75,5 +75,7 @@ function decide(request: AdmissionRequest, ctx: ProtectionContext, facts: Valida
       return internalSelectorRule(guarded.kind, nextState, request.name, ctx.internalGroups) ?? allow();
     case 'endpoint':
       return endpointRule(request, guarded.kind, states) ?? allow();
+    case 'profile':
+      return profileRule(request, states) ?? allow();
   }
 }

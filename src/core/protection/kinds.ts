@@ -8,6 +8,7 @@ export type Guarded =
   | { family: 'staged-k8s-policy'; kind: string }
   | { family: 'k8s-policy'; kind: string }
   | { family: 'endpoint'; kind: string }
+  | { family: 'profile'; kind: string }
   | { family: 'pod'; kind: string }
   | { family: 'namespace'; kind: string }
   | { family: 'other'; kind: string };
@@ -24,6 +25,7 @@ const CALICO_KINDS: Record<string, Guarded['family']> = {
   HostEndpoint: 'endpoint',
   GlobalNetworkSet: 'endpoint',
   NetworkSet: 'endpoint',
+  Profile: 'profile',
 };
 
 const CALICO_RESOURCES: Record<string, string> = {
@@ -36,6 +38,7 @@ const CALICO_RESOURCES: Record<string, string> = {
   hostendpoints: 'HostEndpoint',
   globalnetworksets: 'GlobalNetworkSet',
   networksets: 'NetworkSet',
+  profiles: 'Profile',
 };
 
 function field(value: unknown, key: string): string {

@@ -42,6 +42,16 @@ describe('rule 4: every key sgbridge selects on', () => {
       expectDenied(decide(request({ group, kind, operation: 'UPDATE', object: make({ app: 'x' }), oldObject: make({ 'aws.tigera.io/vpc-member': '' }) })), 'vpc-member');
     }
   });
+  it("refuses the same keys in a Profile's labelsToApply (applied to host endpoints that name it); Calico's own profiles pass", () => {
+    const profile = (labelsToApply: Record<string, string>, name = 'office') => calicoObject(V3, 'Profile', name, { labelsToApply });
+    for (const key of [...SELECTED_LABEL_KEYS, membership(POD_SG)]) {
+      for (const op of ['CREATE', 'UPDATE', 'DELETE'] as const) expectDenied(decide(write(V3, 'Profile', op, profile({ [key]: '' }), IDENTITIES.clusterAdmin)), key, 'Profile');
+    }
+    expect(decide(write(CRD, 'Profile', 'CREATE', profile({ 'pcns.projectcalico.org/name': 'team-a', 'pcns.team': 'a' }, 'kns.team-a'))).allowed).toBe(true);
+    expect(decide(write(CRD, 'Profile', 'UPDATE', profile({ role: 'office' }))).allowed).toBe(true);
+    expect(decide(write(CRD, 'Profile', 'CREATE', calicoObject(CRD, 'Profile', 'p', { labelsToApply: 'x' }))).code).toBe(400);
+  });
+
   it('keeps ordinary labels on network sets and host endpoints working', () => {
     for (const [kind, make] of Object.entries(sets)) {
       const group = kind === 'NetworkSet' ? V3 : CRD;
