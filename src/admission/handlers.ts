@@ -3,7 +3,8 @@
 // core's protection rules.
 import type { AdmissionRequest, Decision } from '../core/admission-types.js';
 import { decideMutation, type MembershipPolicy, type NamespaceFacts } from '../core/membership.js';
-import { decideValidation, type ProtectionContext } from '../core/protection/index.js';
+import { classify } from '../core/protection/kinds.js';
+import { decideValidation, NO_TIER_FACTS, type ProtectionContext, type TierFacts } from '../core/protection/index.js';
 import { SG_ANNOTATION } from '../core/vocabulary.js';
 import { PATHS } from '../core/webhook-config.js';
 import type { AdmissionHandler, HandlerContext } from './webhook.js';
@@ -12,6 +13,9 @@ export type NamespaceFactsLookup = (namespace: string, ctx: HandlerContext) => N
 
 /** Without a cluster the namespace allow-list is off (SPEC §1.8 needs namespaces to read). */
 export const NO_NAMESPACE_FACTS: NamespaceFactsLookup = () => ({ allowList: 'off' });
+
+/** The cluster's tiers, for policies (SPEC §2 rule 3); without a cluster only tier names decide. */
+export type TierFactsLookup = (ctx: HandlerContext) => TierFacts | Promise<TierFacts>;
 
 function namesGroups(request: AdmissionRequest): boolean {
   const annotations = request.object?.metadata?.annotations;
@@ -30,10 +34,35 @@ export function mutateHandler(policy: () => MembershipPolicy, namespaceFacts: Na
   };
 }
 
+/**
+ * Protection, fed with the pod's namespace (pods that name groups: rule 6 derives membership under
+ * the allow-list, as the mutating webhook does) and the cluster's tiers (Calico policies: rule 3).
+ */
+export function validateHandler(protection: () => ProtectionContext, namespaceFacts: NamespaceFactsLookup = NO_NAMESPACE_FACTS, tierFacts?: TierFactsLookup): AdmissionHandler {
+  return (request, ctx): Decision | Promise<Decision> => {
+    const family = classify(request).family;
+    const namespace = request.namespace ?? request.object?.metadata?.namespace ?? '';
+    if (family === 'pod' && namespace && namesGroups(request)) {
+      const facts = namespaceFacts(namespace, ctx);
+      return facts instanceof Promise ? facts.then((f) => decideValidation(request, protection(), { namespace: f })) : decideValidation(request, protection(), { namespace: facts });
+    }
+    if (family === 'calico-policy' && tierFacts) {
+      const facts = tierFacts(ctx);
+      return facts instanceof Promise ? facts.then((f) => decideValidation(request, protection(), { tiers: f })) : decideValidation(request, protection(), { tiers: facts });
+    }
+    return decideValidation(request, protection(), { tiers: NO_TIER_FACTS });
+  };
+}
+
 /** Webhook path → handler, as `serve` answers them. Both contexts are read on every request. */
-export function webhookHandlers(policy: () => MembershipPolicy, protection: () => ProtectionContext, namespaceFacts: NamespaceFactsLookup = NO_NAMESPACE_FACTS): Record<string, AdmissionHandler> {
+export function webhookHandlers(
+  policy: () => MembershipPolicy,
+  protection: () => ProtectionContext,
+  namespaceFacts: NamespaceFactsLookup = NO_NAMESPACE_FACTS,
+  tierFacts?: TierFactsLookup,
+): Record<string, AdmissionHandler> {
   return {
     [PATHS.mutate]: mutateHandler(policy, namespaceFacts),
-    [PATHS.validate]: (request) => decideValidation(request, protection()),
+    [PATHS.validate]: validateHandler(protection, namespaceFacts, tierFacts),
   };
 }

@@ -10,7 +10,7 @@ import { loadInventory } from '../aws/source.js';
 import { renderDoctorText, runDoctor, type ClusterFacts, type LeaseFacts, type RegisteredWebhook } from '../core/doctor/index.js';
 import type { ClusterNode } from '../core/inventory.js';
 import type { Settings } from '../core/settings.js';
-import { WEBHOOK_NAMES } from '../core/webhook-config.js';
+import { MATCH_CONDITION_WEBHOOKS, WEBHOOK_NAMES } from '../core/webhook-config.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
 import { CalicoStore, MANAGED_KINDS } from '../kube/calico-store.js';
 import { loadClusterConfig } from '../kube/client.js';
@@ -107,8 +107,8 @@ export async function doctor(settings: Settings, kc: KubeConfig | undefined, now
     if (typeof read.nodes === 'string') extra.push({ name: 'cluster nodes', ok: false, detail: `cannot list nodes: ${read.nodes}`, fix: `check the kubeconfig (${kc.getCurrentContext()}) and that you may list nodes` });
     else nodes = read.nodes;
   }
-  // The pods/status webhook exists only where matchConditions do (Kubernetes >= 1.28): not required.
-  const required = Object.values(WEBHOOK_NAMES).filter((n) => n !== WEBHOOK_NAMES.validatePodStatus);
+  // The pods/status, pods/binding and namespace webhooks exist only where matchConditions do (Kubernetes >= 1.28): not required.
+  const required = Object.values(WEBHOOK_NAMES).filter((n) => !MATCH_CONDITION_WEBHOOKS.includes(n));
   const checks = [...extra, ...runDoctor({ inventory, settings, nodes, webhookNames: required, leaseName: LEASE_NAME, now, ...(cluster ? { cluster } : {}) })];
   return { text: renderDoctorText(checks), json: { checks }, failed: checks.filter((c) => !c.ok).length };
 }

@@ -18,7 +18,7 @@ describe('sgbridge render', () => {
     expect(docs).toHaveLength(18);
     expect(docs[0]).toMatchObject({ apiVersion: 'crd.projectcalico.org/v1', kind: 'Tier', metadata: { name: 'sg-remote' } });
     expect(docs.some((d) => d.metadata.name === 'sg-local.sg-98765432109876')).toBe(true);
-    expect(err).toBe('sgbridge render: 7 groups → 3 tiers, 11 policies, 26 rules, 2 host endpoints, 2 node network sets; no peers skipped\n');
+    expect(err).toBe('sgbridge render: 7 groups → 3 tiers, 11 policies, 25 rules, 2 host endpoints, 2 node network sets; no peers skipped\n');
   });
 
   it('--output json --api v3 prints a v1 List of projectcalico.org/v3 objects', async () => {
@@ -30,7 +30,7 @@ describe('sgbridge render', () => {
 
   it('--metadata-access allowed changes the metadata policy', async () => {
     const { out } = await render('--metadata-access', 'allowed', '--output', 'json');
-    expect(out).toContain("aws.tigera.io/allow-metadata-access != 'false'");
+    expect(out).toContain(`"selector": "aws.tigera.io/allow-metadata-access == 'false'"`);
   });
 
   it('--save-inventory writes what was read, which reads back the same', async () => {

@@ -17,6 +17,7 @@ const SAMPLES: Record<SettingName, [a: string, value: unknown, b: string]> = {
   tlsSecret: ['true', true, 'false'],
   inventory: ['/data/inventory.yaml', '/data/inventory.yaml', '/data/other.json'],
   aws: ['true', true, 'false'],
+  awsEventsQueueUrl: ['https://sqs.eu-west-1.amazonaws.com/123456789012/sgbridge-events', 'https://sqs.eu-west-1.amazonaws.com/123456789012/sgbridge-events', 'https://sqs.us-east-1.amazonaws.com/123456789012/other'],
   clusterName: ['prod-eu', 'prod-eu', 'staging'],
   vpcId: [VPC, VPC, 'vpc-0fedcba9876543210'],
   nodeGroups: ['sg-0123456789abcdef0,sg-0123456789abcdef1', ['sg-0123456789abcdef0', 'sg-0123456789abcdef1'], 'sg-0aaaaaaaaaaaaaaaa'],
@@ -26,11 +27,15 @@ const SAMPLES: Record<SettingName, [a: string, value: unknown, b: string]> = {
   metadataAccess: ['allowed', 'allowed', 'denied'],
   namespaceDefault: ['none', 'none', 'all'],
   strict: ['1', true, '0'],
+  securityGroupPolicies: ['true', true, 'false'],
   syncerIdentity: ['system:serviceaccount:ops:sgbridge', 'system:serviceaccount:ops:sgbridge', 'system:serviceaccount:x:y'],
   calicoApiserverIdentity: ['system:serviceaccount:calico:api', 'system:serviceaccount:calico:api', 'system:serviceaccount:x:y'],
   breakGlassUsers: ['alice,bob', ['alice', 'bob'], 'carol'],
   breakGlassGroups: ['sre', ['sre'], 'ops,dev'],
   tierAllowList: ['calico-system', ['calico-system'], 'allow-tigera,platform'],
+  calicoOperatorIdentity: ['system:serviceaccount:ops:operator', 'system:serviceaccount:ops:operator', 'system:serviceaccount:x:y'],
+  allowListWriterUsers: ['alice,bob', ['alice', 'bob'], 'carol'],
+  allowListWriterGroups: ['platform', ['platform'], 'ops,sre'],
   resyncInterval: ['30', 30, '60'],
   deleteThreshold: ['0.25', 0.25, '0.75'],
   deleteHoldRounds: ['5', 5, '7'],
@@ -55,6 +60,7 @@ const BAD: Record<SettingName, [bad: unknown, expected: string]> = {
   tlsSecret: ['yes', 'expected true or false'],
   inventory: [['a.yaml'], 'expected a string'],
   aws: ['on', 'expected true or false'],
+  awsEventsQueueUrl: ['https://example.com/queue', 'expected an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/sgbridge-aws-events'],
   clusterName: [42, 'expected a string'],
   vpcId: ['vpc-xyz', 'expected a VPC id like vpc-0123456789abcdef0'],
   nodeGroups: ['sg-0123456789abcdef0,sg-1', 'expected security group ids like sg-0123456789abcdef0, got "sg-1"'],
@@ -64,11 +70,15 @@ const BAD: Record<SettingName, [bad: unknown, expected: string]> = {
   metadataAccess: ['open', 'expected one of denied, allowed'],
   namespaceDefault: ['some', 'expected one of all, none'],
   strict: ['yes', 'expected true or false'],
+  securityGroupPolicies: ['on', 'expected true or false'],
   syncerIdentity: [42, 'expected a string'],
   calicoApiserverIdentity: [true, 'expected a string'],
   breakGlassUsers: [42, 'expected a comma-separated list or an array of strings'],
   breakGlassGroups: [[1, 2], 'expected a comma-separated list or an array of strings'],
   tierAllowList: [{ tier: 'a' }, 'expected a comma-separated list or an array of strings'],
+  calicoOperatorIdentity: [42, 'expected a string'],
+  allowListWriterUsers: [42, 'expected a comma-separated list or an array of strings'],
+  allowListWriterGroups: [[1], 'expected a comma-separated list or an array of strings'],
   resyncInterval: ['0', 'expected a number from 1 to 3600'],
   deleteThreshold: ['1.5', 'expected a number from 0 to 1'],
   deleteHoldRounds: ['2.5', 'expected a whole number'],
@@ -82,9 +92,14 @@ const BAD: Record<SettingName, [bad: unknown, expected: string]> = {
 
 const names = Object.keys(SETTING_DEFS) as SettingName[];
 
-/** --aws needs a VPC id; give one when a test turns aws on without testing vpcId itself. */
+/**
+ * --aws needs a VPC id, and the events queue needs --aws: give what the setting under test needs
+ * (as flags, which outrank whatever the test itself puts in the other sources).
+ */
 function withVpc(name: SettingName, sources: SettingSources): SettingSources {
-  return name === 'aws' ? { ...sources, flags: { vpcId: VPC, ...sources.flags } } : sources;
+  if (name === 'aws') return { ...sources, flags: { vpcId: VPC, ...sources.flags } };
+  if (name === 'awsEventsQueueUrl') return { ...sources, flags: { aws: 'true', vpcId: VPC, ...sources.flags } };
+  return sources;
 }
 
 function problemsOf(sources: SettingSources): string[] {

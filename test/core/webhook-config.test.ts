@@ -22,6 +22,7 @@ import {
 } from '../../src/core/webhook-config.js';
 import { createCa } from '../../src/tls/ca.js';
 import { ADMISSION_SAMPLES, CALICO_CRDS } from '../support/fixtures.js';
+import { conditionsHold, routed, ruleMatches } from '../support/admission-routing.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -42,32 +43,6 @@ const samples: { file: string; request: AdmissionRequest }[] = readdirSync(SAMPL
   .sort()
   .map((file) => ({ file, request: JSON.parse(readFileSync(join(SAMPLES, file), 'utf8')).request }));
 
-/** The apiserver's rule matching (admission v1 Rule): group, version, resource, operation, scope. */
-function ruleMatches(rule: Any, req: Any): boolean {
-  const has = (list: string[], v: string) => list.includes('*') || list.includes(v);
-  const scope = req.namespace ? 'Namespaced' : 'Cluster';
-  return (
-    has(rule.apiGroups, req.resource.group) &&
-    has(rule.apiVersions, req.resource.version) &&
-    has(rule.resources, req.subResource ? `${req.resource.resource}/${req.subResource}` : req.resource.resource) &&
-    has(rule.operations, req.operation) &&
-    (rule.scope === '*' || rule.scope === scope)
-  );
-}
-function namespaceMatches(sel: Any, req: Any): boolean {
-  if (!sel || !req.namespace) return true; // cluster-scoped objects never skip on namespaceSelector
-  return sel.matchExpressions.every((e: Any) => (e.operator === 'NotIn' ? !e.values.includes(req.namespace) : e.values.includes(req.namespace)));
-}
-function conditionsHold(conds: Any[] | undefined, req: Any, extra: Any = {}): boolean {
-  return (conds ?? []).every((c) => evaluate(c.expression, { request: req, object: req.object, oldObject: req.oldObject, ...extra }) === true);
-}
-/** Names of the webhooks the apiserver would call for this request. */
-function routed(configs: Any[], req: Any): string[] {
-  return configs
-    .flatMap((c) => c.webhooks)
-    .filter((w: Any) => w.rules.some((r: Any) => ruleMatches(r, req)) && namespaceMatches(w.namespaceSelector, req) && conditionsHold(w.matchConditions, req))
-    .map((w: Any) => w.name);
-}
 const withUser = (req: AdmissionRequest, username: string, groups: string[] = []): Any => ({ ...req, userInfo: { username, groups } });
 
 const mwc: Any = buildMutatingWebhookConfiguration(opts);
@@ -126,7 +101,7 @@ describe('ValidatingWebhookConfiguration', () => {
     }
   });
 
-  it('covers exactly the resources SPEC §2 needs: every Calico kind in both groups, K8s NetworkPolicies, pods', () => {
+  it('covers exactly the resources SPEC §2 needs: every Calico kind in both groups, K8s NetworkPolicies, pods and their status and binding, namespaces', () => {
     const covered = new Set<string>();
     for (const w of vwc.webhooks) for (const r of w.rules) for (const g of r.apiGroups) for (const res of r.resources) covered.add(`${g}/${res}:${r.operations.join(',')}`);
     const expected = new Set([
@@ -134,10 +109,12 @@ describe('ValidatingWebhookConfiguration', () => {
       'networking.k8s.io/networkpolicies:CREATE,UPDATE',
       '/pods:CREATE,UPDATE',
       '/pods/status:UPDATE',
+      '/pods/binding:CREATE',
+      '/namespaces:CREATE,UPDATE',
     ]);
     expect([...covered].sort()).toEqual([...expected].sort());
     expect(CALICO_RESOURCES.map((r) => r.kind).sort()).toEqual(
-      ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'StagedGlobalNetworkPolicy', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy', 'HostEndpoint', 'GlobalNetworkSet', 'NetworkSet'].sort(),
+      ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'StagedGlobalNetworkPolicy', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy', 'HostEndpoint', 'GlobalNetworkSet', 'NetworkSet', 'Profile'].sort(),
     );
   });
 
@@ -228,6 +205,21 @@ describe('ValidatingWebhookConfiguration', () => {
     }
   });
 
+  it('matchConditions answer true or false, never an error (an error would skip a failurePolicy Ignore webhook), on objects with and without labels and annotations', () => {
+    const metas = [{}, { labels: { app: 'x' } }, { annotations: { 'aws.tigera.io/security-groups': '["sg-98765432109876"]', 'aws.tigera.io/allowed-security-groups': '["*"]' } }, { labels: {}, annotations: {} }];
+    for (const w of vwc.webhooks) {
+      const ops = w.rules.flatMap((r: Any) => r.operations);
+      for (const op of ops) {
+        for (const a of metas) {
+          for (const b of metas) {
+            const req: Any = { operation: op, kind: { group: '', version: 'v1', kind: 'Pod' }, userInfo: { username: 'dev' }, object: { metadata: { name: 'x', ...a } }, oldObject: op === 'CREATE' ? null : { metadata: { name: 'x', ...b } } };
+            for (const c of w.matchConditions) expect(typeof evaluate(c.expression, { request: req, object: req.object, oldObject: req.oldObject }), `${w.name} ${c.name}`).toBe('boolean');
+          }
+        }
+      }
+    }
+  });
+
   it('every CEL expression parses and condition names are unique per webhook', () => {
     for (const w of [...mwc.webhooks, ...vwc.webhooks]) {
       const names = w.matchConditions.map((c: Any) => c.name);
@@ -270,7 +262,7 @@ describe('ValidatingAdmissionPolicy backstop', () => {
       '033': 'denied:tier', '034': 'denied:policy', '035': 'denied:policy', '036': 'denied:policy',
       '024': 'denied:order', '037': 'denied:order', '030': 'allowed', '029': 'allowed',
       '025': 'denied:endpoint', '026': 'denied:endpoint', '028': 'denied:endpoint', '032': 'denied:endpoint', '038': 'denied:endpoint',
-      '017': 'not-matched', '004': 'not-matched', '027': 'not-matched',
+      '017': 'not-matched', '004': 'not-matched', '027': 'allowed', // 027: an admin changes a namespace's labels, not its allow-list
     };
     for (const [prefix, want] of Object.entries(expected)) expect(verdict(sample(prefix)), prefix).toBe(want);
   });
@@ -297,7 +289,8 @@ describe('ValidatingAdmissionPolicy backstop', () => {
     expect(verdict({ ...early, object: tier('late', 107) })).toBe('denied:order');
     expect(verdict({ ...early, object: tier('late', 2.5) })).toBe('denied:order');
     expect(verdict({ ...early, object: tier('no-order') })).toBe('allowed');
-    expect(verdict({ ...early, object: tier('calico-system', 100) })).toBe('allowed');
+    expect(verdict({ ...early, object: tier('calico-system', 100) })).toBe('denied:allowListedTier'); // the Calico operator's
+    expect(verdict(withUser({ ...early, object: tier('calico-system', 100) }, 'system:serviceaccount:tigera-operator:tigera-operator'))).toBe('allowed');
     expect(verdict({ ...early, operation: 'UPDATE', object: tier('early', 50), oldObject: tier('early', 50) })).toBe('allowed');
     expect(verdict({ ...early, operation: 'UPDATE', object: tier('late', 100), oldObject: tier('late', 200) })).toBe('denied:order');
   });

@@ -18,6 +18,11 @@ export interface ProtectionContext {
   calicoApiserverIdentity: string;
   breakGlassUsers: ReadonlySet<string>;
   breakGlassGroups: ReadonlySet<string>;
+  /** Trusted for the allow-listed tiers and for policies in tiers at or before order 107. */
+  calicoOperatorIdentity: string;
+  /** Who may change a namespace's allow-list annotation (besides sgbridge and break-glass). */
+  allowListWriterUsers: ReadonlySet<string>;
+  allowListWriterGroups: ReadonlySet<string>;
   /** Tiers that may run at or before the integration's tiers. */
   tierAllowList: ReadonlySet<string>;
   /** Trust, enforced and pod default groups that are known (by setting or by name). */
@@ -44,6 +49,9 @@ export function protectionContextFrom(settings: Settings, inventory: Inventory, 
     calicoApiserverIdentity: settings.calicoApiserverIdentity,
     breakGlassUsers: new Set(settings.breakGlassUsers),
     breakGlassGroups: new Set(settings.breakGlassGroups),
+    calicoOperatorIdentity: settings.calicoOperatorIdentity,
+    allowListWriterUsers: new Set(settings.allowListWriterUsers),
+    allowListWriterGroups: new Set(settings.allowListWriterGroups),
     tierAllowList: new Set(settings.tierAllowList),
     internalGroups: groups,
     membership: options.membership ?? membershipPolicyFrom(settings, inventory, options.nodes ?? inventory.nodes ?? []),

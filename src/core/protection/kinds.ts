@@ -8,7 +8,9 @@ export type Guarded =
   | { family: 'staged-k8s-policy'; kind: string }
   | { family: 'k8s-policy'; kind: string }
   | { family: 'endpoint'; kind: string }
+  | { family: 'profile'; kind: string }
   | { family: 'pod'; kind: string }
+  | { family: 'namespace'; kind: string }
   | { family: 'other'; kind: string };
 
 export const CALICO_GROUPS: readonly string[] = ['projectcalico.org', 'crd.projectcalico.org'];
@@ -23,6 +25,7 @@ const CALICO_KINDS: Record<string, Guarded['family']> = {
   HostEndpoint: 'endpoint',
   GlobalNetworkSet: 'endpoint',
   NetworkSet: 'endpoint',
+  Profile: 'profile',
 };
 
 const CALICO_RESOURCES: Record<string, string> = {
@@ -35,6 +38,7 @@ const CALICO_RESOURCES: Record<string, string> = {
   hostendpoints: 'HostEndpoint',
   globalnetworksets: 'GlobalNetworkSet',
   networksets: 'NetworkSet',
+  profiles: 'Profile',
 };
 
 function field(value: unknown, key: string): string {
@@ -50,6 +54,8 @@ export function classify(request: AdmissionRequest): Guarded {
     return family ? { family, kind } : { family: 'other', kind };
   }
   if (group === 'networking.k8s.io' && (kind === 'NetworkPolicy' || resource === 'networkpolicies')) return { family: 'k8s-policy', kind: 'NetworkPolicy' };
+  // pods/binding arrives as kind Binding on resource pods: it writes the pod too.
   if (group === '' && (kind === 'Pod' || resource === 'pods')) return { family: 'pod', kind: 'Pod' };
+  if (group === '' && (kind === 'Namespace' || resource === 'namespaces')) return { family: 'namespace', kind: 'Namespace' };
   return { family: 'other', kind };
 }

@@ -1,9 +1,11 @@
 // Rule 6 of SPEC §2: the pod that is about to be stored must carry exactly the membership labels
-// that SPEC §1 derives from its annotation. The mutating webhook makes that so; this catches a
-// later mutating webhook (or anything else) that changed them afterwards.
+// that SPEC §1 derives from its annotation under its namespace's allow-list. The mutating webhook
+// makes that so; this catches a later mutating webhook, and writes that no mutating webhook sees:
+// pods/status (the pod status strategy keeps label and annotation changes) and pods/binding (the
+// apiserver copies a Binding's annotations onto the pod).
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
-import { deriveMembership, desiredLabels } from '../membership.js';
-import { groupOfMembershipLabel, isMembershipLabel } from '../vocabulary.js';
+import { deriveMembership, desiredLabels, type NamespaceFacts } from '../membership.js';
+import { groupOfMembershipLabel, isMembershipLabel, SG_ANNOTATION } from '../vocabulary.js';
 import type { ProtectionContext } from './context.js';
 import { messages } from './messages.js';
 import { annotationsOf, isRecord, labelsOf } from './read.js';
@@ -17,34 +19,55 @@ function membershipDiff(want: Map<string, string>, have: Map<string, string>): {
   return { missing: [...want.keys()].filter((k) => have.get(k) !== want.get(k)), extra: [...have.keys()].filter((k) => !want.has(k)) };
 }
 
-/** Whether an update changes the membership labels `now` holds (unreadable old labels count as a change). */
-function membershipChanged(now: Map<string, string>, oldObject: unknown): boolean {
+/** Whether a status update leaves both the membership labels and the annotation as they were (unreadable old metadata counts as a change). */
+function membershipSourceUnchanged(now: Map<string, string>, annotation: string | undefined, oldObject: unknown): boolean {
   const before = isRecord(oldObject) ? labelsOf(oldObject, 'oldObject') : undefined;
-  if (!before?.ok) return true;
+  const beforeAnnotations = isRecord(oldObject) ? annotationsOf(oldObject, 'oldObject') : undefined;
+  if (!before?.ok || !beforeAnnotations?.ok) return false;
   const { missing, extra } = membershipDiff(now, membershipOf(before.value));
-  return missing.length > 0 || extra.length > 0;
+  return missing.length === 0 && extra.length === 0 && beforeAnnotations.value[SG_ANNOTATION] === annotation;
 }
 
-export function podRule(request: AdmissionRequest, ctx: ProtectionContext): Decision {
-  // Binding, ephemeral containers, resize…: labels are not written through these. pods/status is:
-  // the pod status strategy keeps metadata changes, so a label change there faces this rule too.
-  if (request.subResource && request.subResource !== 'status') return allow();
-  const pod = request.object;
-  if (!isRecord(pod)) return deny(messages.unreadable('pod', 'request.object is missing or not a JSON object'), 400);
-  const labels = labelsOf(pod, 'object');
-  if (!labels.ok) return deny(messages.unreadable('pod', labels.problem), 400);
-  const have = membershipOf(labels.value);
-  if (request.subResource === 'status' && !membershipChanged(have, request.oldObject)) return allow();
-  const annotations = annotationsOf(pod, 'object');
-  if (!annotations.ok) return deny(messages.unreadable('pod', annotations.problem), 400);
+type Metadata = { labels: Record<string, string>; annotations: Record<string, string> };
 
-  const meta = isRecord(pod.metadata) ? pod.metadata : {};
-  const namespace = request.namespace ?? (typeof meta.namespace === 'string' ? meta.namespace : '');
-  // The namespace allow-list was the mutating webhook's to check; membership itself does not depend on it.
-  const membership = deriveMembership(annotations.value, ctx.membership, { allowList: 'off' }, namespace);
+/** The labels and annotations of `request.object`, or the 400 that says which one is unreadable. */
+function metadataMaps(request: AdmissionRequest, kind: string): Metadata | Decision {
+  const obj = request.object;
+  if (!isRecord(obj)) return deny(messages.unreadable(kind, 'request.object is missing or not a JSON object'), 400);
+  const labels = labelsOf(obj, 'object');
+  if (!labels.ok) return deny(messages.unreadable(kind, labels.problem), 400);
+  const annotations = annotationsOf(obj, 'object');
+  if (!annotations.ok) return deny(messages.unreadable(kind, annotations.problem), 400);
+  return { labels: labels.value, annotations: annotations.value };
+}
+
+const isDecision = (m: Metadata | Decision): m is Decision => 'allowed' in m;
+
+/** A Binding's annotations land on the pod unchecked, so one that carries the annotation or a membership label is refused. */
+function bindingRule(request: AdmissionRequest): Decision {
+  const meta = metadataMaps(request, 'Binding');
+  if (isDecision(meta)) return meta;
+  if (meta.annotations[SG_ANNOTATION] !== undefined) return deny(messages.binding(`annotation ${SG_ANNOTATION}`));
+  const forged = [...Object.keys(meta.annotations), ...Object.keys(meta.labels)].find(isMembershipLabel);
+  return forged ? deny(messages.binding(forged)) : allow();
+}
+
+export function podRule(request: AdmissionRequest, ctx: ProtectionContext, ns: NamespaceFacts): Decision {
+  if (request.subResource === 'binding') return bindingRule(request);
+  // Ephemeral containers, resize…: labels and annotations are not written through these.
+  if (request.subResource && request.subResource !== 'status') return allow();
+  const meta = metadataMaps(request, 'pod');
+  if (isDecision(meta)) return meta;
+  const have = membershipOf(meta.labels);
+  // A status update that moves neither the labels nor the annotation leaves membership as it was.
+  if (request.subResource === 'status' && membershipSourceUnchanged(have, meta.annotations[SG_ANNOTATION], request.oldObject)) return allow();
+
+  const podMeta = request.object?.metadata;
+  const namespace = request.namespace ?? (typeof podMeta?.namespace === 'string' ? podMeta.namespace : '');
+  const membership = deriveMembership(meta.annotations, ctx.membership, ns, namespace);
   if (!membership.ok) return deny(messages.podAnnotation(membership.message));
 
-  const { missing, extra } = membershipDiff(membershipOf(desiredLabels(labels.value, membership.groups)), have);
+  const { missing, extra } = membershipDiff(membershipOf(desiredLabels(meta.labels, membership.groups)), have);
   if (missing.length === 0 && extra.length === 0) return allow();
   return deny(messages.podLabels(missing.map(groupOfMembershipLabel).sort(), extra.map(groupOfMembershipLabel).sort()));
 }

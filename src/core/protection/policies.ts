@@ -7,6 +7,7 @@ import { CALICO_TIER_LABEL, PROTECTED_TIER_NAMES } from '../vocabulary.js';
 import { messages } from './messages.js';
 import { labelsOf, nameOf, specOf, type State } from './read.js';
 
+type Claims = { ok: true; explicit: string[]; prefix: string | undefined } | { ok: false; problem: string };
 type Tiers = { ok: true; tiers: string[] } | { ok: false; problem: string };
 
 function prefixTier(name: string | undefined): string | undefined {
@@ -14,16 +15,23 @@ function prefixTier(name: string | undefined): string | undefined {
   return name && dot > 0 ? name.slice(0, dot) : undefined;
 }
 
-/** Every tier an object claims, by any of the three signs. */
-export function tiersOf(state: State): Tiers {
+/** The tiers an object names outright (spec.tier, the tier label) and the one its name's prefix suggests. */
+export function tierClaimsOf(state: State): Claims {
   const spec = specOf(state.value, state.where);
   if (!spec.ok) return { ok: false, problem: spec.problem };
   const labels = labelsOf(state.value, state.where);
   if (!labels.ok) return { ok: false, problem: labels.problem };
   const tier = spec.value.tier;
   if (tier !== undefined && tier !== null && typeof tier !== 'string') return { ok: false, problem: `${state.where}.spec.tier must be a string` };
-  const found = [tier ?? undefined, prefixTier(nameOf(state.value)), labels.value[CALICO_TIER_LABEL]];
-  return { ok: true, tiers: found.filter((t): t is string => typeof t === 'string' && t !== '') };
+  const explicit = [tier ?? undefined, labels.value[CALICO_TIER_LABEL]].filter((t): t is string => typeof t === 'string' && t !== '');
+  return { ok: true, explicit, prefix: prefixTier(nameOf(state.value)) };
+}
+
+/** Every tier an object claims, by any of the three signs. */
+export function tiersOf(state: State): Tiers {
+  const claims = tierClaimsOf(state);
+  if (!claims.ok) return claims;
+  return { ok: true, tiers: claims.prefix ? [...claims.explicit, claims.prefix] : claims.explicit };
 }
 
 export function protectedPolicyRule(request: AdmissionRequest, kind: string, states: State[]): Decision | undefined {

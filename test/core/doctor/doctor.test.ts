@@ -42,7 +42,7 @@ function healthyCluster(inv: Inventory = example): ClusterFacts {
     objects: structuredClone(objects),
     webhooks: [
       { configuration: 'sgbridge', kind: 'MutatingWebhookConfiguration', name: WEBHOOK_NAMES.mutatePods, caBundle: bundle },
-      ...[WEBHOOK_NAMES.validateCalico, WEBHOOK_NAMES.validateNetworkPolicies, WEBHOOK_NAMES.validatePods, WEBHOOK_NAMES.validatePodStatus].map((name) => ({ configuration: 'sgbridge', kind: 'ValidatingWebhookConfiguration' as const, name, caBundle: bundle })),
+      ...[WEBHOOK_NAMES.validateCalico, WEBHOOK_NAMES.validateNetworkPolicies, WEBHOOK_NAMES.validatePods, WEBHOOK_NAMES.validatePodStatus, WEBHOOK_NAMES.validatePodBinding, WEBHOOK_NAMES.validateNamespaces].map((name) => ({ configuration: 'sgbridge', kind: 'ValidatingWebhookConfiguration' as const, name, caBundle: bundle })),
     ],
     certificate: { servingPem: serving.cert, caPem: ca.cert, source: 'Secret sgbridge-system/sgbridge-tls' },
     lease: { holder: 'sgbridge-7d9f-abcde', renewTime: new Date(NOW.getTime() - 3000).toISOString(), leaseDurationSeconds: 15, annotations: { 'sgbridge.io/last-successful-sync': new Date(NOW.getTime() - 8000).toISOString() } },

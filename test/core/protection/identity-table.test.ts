@@ -8,13 +8,17 @@ import { calicoObject, exampleContext, IDENTITIES, membership, POD_SG, request, 
 const CALICO = ['projectcalico.org', 'crd.projectcalico.org'] as const;
 const OPS: Operation[] = ['CREATE', 'UPDATE', 'DELETE'];
 
-type Case = { kind: string; groups: readonly string[]; object: (group: string) => unknown; old?: (group: string) => unknown; note: string };
+/** `operator`: the Calico operator is trusted for this object (allow-listed tiers and their policies). */
+type Case = { kind: string; groups: readonly string[]; object: (group: string) => unknown; old?: (group: string) => unknown; note: string; operator?: true };
 
 const trustSelector = `has(${membership(TRUST)})`;
 const CASES: Case[] = [
   { kind: 'Tier', groups: CALICO, note: 'rule 1', object: (g) => calicoObject(g, 'Tier', 'sg-local', { order: 106, defaultAction: 'Deny' }) },
   // UPDATE moves it from 200 to 50; DELETE removes a tier at 200.
   { kind: 'Tier', groups: CALICO, note: 'rule 3', object: (g) => calicoObject(g, 'Tier', 'early', { order: 50 }), old: (g) => calicoObject(g, 'Tier', 'early', { order: 200 }) },
+  { kind: 'Tier', groups: CALICO, note: 'rule 3, allow-listed', operator: true, object: (g) => calicoObject(g, 'Tier', 'calico-system', { order: 100 }) },
+  { kind: 'GlobalNetworkPolicy', groups: CALICO, note: 'rule 3, early policy', operator: true, object: (g) => calicoObject(g, 'GlobalNetworkPolicy', 'calico-system.allow-all', { tier: 'calico-system', selector: 'all()' }) },
+  { kind: 'NetworkPolicy', groups: CALICO, note: 'rule 3, early policy', operator: true, object: (g) => calicoObject(g, 'NetworkPolicy', 'allow-tigera.x', { tier: 'allow-tigera' }, undefined, 'team-a') },
   { kind: 'GlobalNetworkPolicy', groups: CALICO, note: 'rule 2', object: (g) => calicoObject(g, 'GlobalNetworkPolicy', `sg-local.${POD_SG}`, { tier: 'sg-local', selector: `has(${membership(POD_SG)})` }, { 'projectcalico.org/tier': 'sg-local' }) },
   { kind: 'NetworkPolicy', groups: CALICO, note: 'rule 2', object: (g) => calicoObject(g, 'NetworkPolicy', 'sg-remote.x', { tier: 'sg-remote' }, undefined, 'team-a') },
   { kind: 'StagedGlobalNetworkPolicy', groups: CALICO, note: 'rule 2', object: (g) => calicoObject(g, 'StagedGlobalNetworkPolicy', 'metadata.allow', { tier: 'metadata' }) },
@@ -43,6 +47,8 @@ const EXPECTED: Record<IdentityName, Record<'projectcalico.org' | 'crd.projectca
   namespaceUser: { 'projectcalico.org': [D, D, D], 'crd.projectcalico.org': [D, D, D], core: [D, D, D] },
   garbageCollector: { 'projectcalico.org': [D, D, A], 'crd.projectcalico.org': [D, D, A], core: [D, D, A] },
   breakGlass: { 'projectcalico.org': [A, A, A], 'crd.projectcalico.org': [A, A, A], core: [A, A, A] },
+  // Trusted for the cases marked `operator` only (below).
+  calicoOperator: { 'projectcalico.org': [D, D, D], 'crd.projectcalico.org': [D, D, D], core: [D, D, D] },
 };
 
 /** Rules 3, 5 and 6 restrict what is written or stored: deleting is never refused by them. */
@@ -59,7 +65,7 @@ describe('who may write protected objects', () => {
       for (const [i, op] of OPS.entries()) {
         for (const identity of Object.keys(IDENTITIES) as IdentityName[]) {
           const column = group === 'projectcalico.org' || group === 'crd.projectcalico.org' ? group : 'core';
-          const expected = op === 'DELETE' && ONLY_WRITES.has(c.note) ? A : EXPECTED[identity][column][i]!;
+          const expected = (op === 'DELETE' && ONLY_WRITES.has(c.note)) || (identity === 'calicoOperator' && c.operator) ? A : EXPECTED[identity][column][i]!;
           it(`${identity} ${op} ${group || 'core'} ${c.kind} (${c.note}) → ${expected}`, () => {
             const obj = c.object(group);
             const old = c.old?.(group) ?? obj;

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest, Decision } from '../../../src/core/admission-types.js';
 import { decideMutation } from '../../../src/core/membership.js';
 import { decideValidation, protectionContextFrom, type ProtectionContext } from '../../../src/core/protection/index.js';
-import { calicoObject, ENFORCED, exampleContext, exampleInventory, INSTANCE_SG, membership, NODE_GROUP, POD_DEFAULT, POD_SG, request, settingsWith, TRUST, write } from './support.js';
+import { calicoObject, ENFORCED, exampleContext, exampleInventory, IDENTITIES, INSTANCE_SG, membership, NODE_GROUP, POD_DEFAULT, POD_SG, request, settingsWith, TRUST, write } from './support.js';
 
 const CRD = 'crd.projectcalico.org';
 const V3 = 'projectcalico.org';
@@ -119,12 +119,20 @@ describe('rule 3: nothing runs before the integration tiers', () => {
     expect(decide(write(CRD, 'Tier', 'CREATE', tier('team'))).allowed).toBe(true);
   });
 
-  it('allows the default allow-list (calico-system, allow-tigera) early, and follows tierAllowList', async () => {
-    expect(decide(write(CRD, 'Tier', 'CREATE', tier('allow-tigera', 100))).allowed).toBe(true);
-    expect(decide(write(CRD, 'Tier', 'CREATE', tier('calico-system', 90))).allowed).toBe(true);
+  it('lets only the Calico operator write the allow-listed tiers (calico-system, allow-tigera), and follows tierAllowList', async () => {
+    const operator = IDENTITIES.calicoOperator;
+    expect(decide(write(CRD, 'Tier', 'CREATE', tier('allow-tigera', 100), operator)).allowed).toBe(true);
+    expect(decide(write(CRD, 'Tier', 'UPDATE', tier('calico-system', 90), operator)).allowed).toBe(true);
+    for (const op of ['CREATE', 'UPDATE', 'DELETE'] as const) {
+      expectDenied(decide(write(CRD, 'Tier', op, tier('calico-system', 1))), 'calico-system', 'allow-listed', 'Calico operator');
+      expectDenied(decide(write(CRD, 'Tier', op, tier('allow-tigera', 1000), IDENTITIES.clusterAdmin)), 'allow-tigera');
+    }
+    expectDenied(decide(request({ group: CRD, kind: 'Tier', operation: 'DELETE', name: 'calico-system' })), 'calico-system');
     const custom = await exampleContext({ tierAllowList: ['security'] });
-    expect(decideValidation(write(CRD, 'Tier', 'CREATE', tier('security', 10)), custom).allowed).toBe(true);
-    expect(decideValidation(write(CRD, 'Tier', 'CREATE', tier('allow-tigera', 100)), custom).allowed).toBe(false);
+    expect(decideValidation(write(CRD, 'Tier', 'CREATE', tier('security', 10), operator), custom).allowed).toBe(true);
+    expect(decideValidation(write(CRD, 'Tier', 'CREATE', tier('allow-tigera', 100), operator), custom).allowed).toBe(false);
+    const otherOperator = await exampleContext({ calicoOperatorIdentity: 'system:serviceaccount:calico:operator' });
+    expect(decideValidation(write(CRD, 'Tier', 'CREATE', tier('calico-system', 100), operator), otherOperator).allowed).toBe(false);
   });
 });
 
@@ -267,7 +275,9 @@ describe('rule 6: pod membership labels follow the annotation', () => {
     // (the syncer relabels it); only a change of membership labels is judged.
     const stale = { app: 'x' };
     expect(decide(status(pod(stale, annotated), pod(stale, annotated))).allowed).toBe(true);
-    expect(decide({ ...status(pod(correct, annotated), pod({ ...correct, [membership(INSTANCE_SG)]: '' }, annotated)), subResource: 'binding' }).allowed).toBe(true);
+    // Only the annotation moves: membership must follow it, or the update is refused.
+    const other = { 'aws.tigera.io/security-groups': `["${INSTANCE_SG}"]` };
+    expectDenied(decide(status(pod(correct, annotated), pod(correct, other))), INSTANCE_SG);
   });
 
   it('refuses a pod whose annotation is invalid or names an internal group', () => {

@@ -16,6 +16,7 @@ export const IDENTITIES = {
   namespaceUser: { username: 'dev', groups: ['developers', 'system:authenticated'] },
   garbageCollector: { username: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] },
   breakGlass: { username: 'oncall-alice', groups: [BREAK_GLASS_GROUP, 'system:authenticated'] },
+  calicoOperator: { username: 'system:serviceaccount:tigera-operator:tigera-operator', groups: ['system:serviceaccounts', 'system:serviceaccounts:tigera-operator', 'system:authenticated'] },
 } satisfies Record<string, UserInfo>;
 export type IdentityName = keyof typeof IDENTITIES;
 

@@ -4,11 +4,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest, Operation, UserInfo } from '../../../src/core/admission-types.js';
 import { deriveMembership, type NamespaceFacts } from '../../../src/core/membership.js';
-import { decideValidation, type ProtectionContext } from '../../../src/core/protection/index.js';
+import { decideValidation as decideWithFacts, type ProtectionContext } from '../../../src/core/protection/index.js';
 import { SG_ANNOTATION, NAMESPACE_ALLOWED_ANNOTATION } from '../../../src/core/vocabulary.js';
 import { exampleContext, IDENTITIES, POD_SG, TRUST, ENFORCED, INSTANCE_SG } from '../protection/support.js';
 import { awsSamples } from './builders.js';
 import { admissionPolicy, UNKNOWN_SG } from './admission-policies.js';
+
+/** The validating decision with the request namespace's allow-list as the adapter hands it over. */
+const decideValidation = (request: AdmissionRequest, context: ProtectionContext, namespace?: NamespaceFacts) =>
+  decideWithFacts(request, context, namespace ? { namespace } : {});
 
 const OPEN: NamespaceFacts = { allowList: 'on', annotations: {} };
 
