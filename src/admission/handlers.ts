@@ -6,7 +6,7 @@ import { decideMutation, type MembershipPolicy, type NamespaceFacts } from '../c
 import { classify } from '../core/protection/kinds.js';
 import { decideValidation, NO_TIER_FACTS, type ProtectionContext, type TierFacts } from '../core/protection/index.js';
 import { SG_ANNOTATION } from '../core/vocabulary.js';
-import { PATHS } from '../core/webhook-config.js';
+import { PATHS } from '../core/webhooks.js';
 import type { AdmissionHandler, HandlerContext } from './webhook.js';
 
 export type NamespaceFactsLookup = (namespace: string, ctx: HandlerContext) => NamespaceFacts | Promise<NamespaceFacts>;

@@ -10,7 +10,7 @@ import { loadInventory } from '../aws/source.js';
 import { renderDoctorText, runDoctor, type ClusterFacts, type LeaseFacts, type RegisteredWebhook } from '../core/doctor/index.js';
 import type { ClusterNode } from '../core/inventory.js';
 import type { Settings } from '../core/settings.js';
-import { MATCH_CONDITION_WEBHOOKS, WEBHOOK_NAMES } from '../core/webhook-config.js';
+import { MATCH_CONDITION_WEBHOOKS, WEBHOOK_NAMES } from '../core/webhooks.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
 import { CalicoStore, MANAGED_KINDS } from '../kube/calico-store.js';
 import { loadClusterConfig } from '../kube/client.js';

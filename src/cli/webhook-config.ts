@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { buildWebhookObjects, webhookBaseUrl, type FailurePolicy } from '../core/webhook-config.js';
+import { buildWebhookObjects, webhookBaseUrl, type FailurePolicy } from '../core/registration/index.js';
 import { certificateCovers } from '../tls/ca.js';
 import { parseCertificate, splitPemCertificates } from '../tls/material.js';
 import { addSettingOptions, settingsFrom } from './options.js';

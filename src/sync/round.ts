@@ -10,7 +10,7 @@ import { judgeRound, type HoldState } from '../core/safety.js';
 import type { Settings } from '../core/settings.js';
 import { companionFor } from '../core/translate/companions.js';
 import { toApi, translate } from '../core/translate/index.js';
-import { excludedNamespaces } from '../core/webhook-config.js';
+import { excludedNamespaces } from '../core/webhooks.js';
 import { CalicoStore, MANAGED_KINDS } from '../kube/calico-store.js';
 import { ClusterReader } from '../kube/cluster-reader.js';
 import { kubeFailure, withRetries } from '../kube/errors.js';

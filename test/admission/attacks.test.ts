@@ -9,7 +9,8 @@ import { webhookHandlers, type NamespaceFactsLookup, type TierFactsLookup } from
 import type { AdmissionRequest } from '../../src/core/admission-types.js';
 import { protectionContextFrom } from '../../src/core/protection/index.js';
 import { defaultSettings } from '../../src/core/settings.js';
-import { buildValidatingWebhookConfiguration, WEBHOOK_NAMES } from '../../src/core/webhook-config.js';
+import { buildValidatingWebhookConfiguration } from '../../src/core/registration/index.js';
+import { WEBHOOK_NAMES } from '../../src/core/webhooks.js';
 import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-file.js';
 import { routed } from '../support/admission-routing.js';
 import { INSTANCE_SG, NODE_GROUP, POD_DEFAULT, POD_SG } from '../support/example-ids.js';

@@ -5,7 +5,7 @@ import { evaluate } from '@marcbachmann/cel-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/core/settings.js';
 import { SELECTED_LABEL_KEYS } from '../../src/core/translate/selectors.js';
-import { buildAdmissionPolicy } from '../../src/core/webhook-config.js';
+import { buildAdmissionPolicy } from '../../src/core/registration/index.js';
 import { renderChart, type K8sObject } from '../support/helm.js';
 
 const NAMESPACE = 'sg-ops';
@@ -32,7 +32,7 @@ interface Call {
 }
 
 let policy: Policy;
-/** The backstop `sgbridge webhook-config` prints (src/core/admission-policy.ts), for the same settings. */
+/** The backstop `sgbridge webhook-config` prints (src/core/registration/admission-policy.ts), for the same settings. */
 let codePolicy: Policy;
 /** The same pair where config names the groups, so the pod and NetworkPolicy checks are in. */
 let groupsPolicy: Policy;
@@ -235,7 +235,7 @@ describe('ValidatingAdmissionPolicy backstop', () => {
   });
 
   // Runs last: it replays every call the tests above made.
-  it('refuses at least everything the backstop of src/core/webhook-config.ts refuses (it adds SPEC rules 3 and 4)', () => {
+  it('refuses at least everything the backstop of src/core/registration/admission-policy.ts refuses (it adds SPEC rules 3 and 4)', () => {
     expect(calls.length).toBeGreaterThan(20);
     let refusedByCode = 0;
     for (const call of calls) {

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { SETTING_DEFS, envName, resolveSettings, type SettingName } from '../../src/core/settings.js';
 import { CALICO_GROUPS } from '../../src/core/protection/kinds.js';
 import { PROTECTED_TIER_NAMES } from '../../src/core/vocabulary.js';
-import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/webhook-config.js';
+import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/registration/index.js';
 import { API_PERMISSIONS } from '../../src/kube/permissions.js';
 import { CHART_DIR, REPO_ROOT, helm, renderChart, writeValues, type K8sObject } from '../support/helm.js';
 
@@ -236,7 +236,7 @@ describe.each(CELLS)('helm template on Kubernetes $kube, hostNetwork $hostNetwor
     expect(keysDeep(objs)).not.toContain('caBundle');
   });
 
-  it('renders the webhook configurations exactly as src/core/webhook-config.ts builds them, through the Service', () => {
+  it('renders the webhook configurations exactly as src/core/registration/webhook-configurations.ts builds them, through the Service', () => {
     const settings = resolveSettings({ env: envOf(objs) });
     const opts = {
       target: { service: { namespace: NAMESPACE, name: FULLNAME, port: 443 } },

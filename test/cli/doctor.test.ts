@@ -8,7 +8,7 @@ import { registerDoctor, doctor } from '../../src/cli/doctor.js';
 import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-file.js';
 import { defaultSettings } from '../../src/core/settings.js';
 import { translate } from '../../src/core/translate/index.js';
-import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/webhook-config.js';
+import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/registration/index.js';
 import { createCa, issueServingCertificate } from '../../src/tls/ca.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';
 import { runCli } from '../support/cli.js';

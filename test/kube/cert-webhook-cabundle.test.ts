@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/webhook-config.js';
+import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/registration/index.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { WebhookCaBundleInjector } from '../../src/kube/webhook-cabundle.js';
 import { startApiServerDouble, type ApiServerDouble } from '../support/apiserver-double.js';

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/webhook-config.js';
+import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/registration/index.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { CertSecretStore } from '../../src/kube/cert-secret.js';
 import { WebhookCaBundleInjector } from '../../src/kube/webhook-cabundle.js';

@@ -15,7 +15,7 @@ import { mutateHandler } from '../../src/admission/handlers.js';
 import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-file.js';
 import { membershipPolicyFrom } from '../../src/core/membership-policy.js';
 import { defaultSettings } from '../../src/core/settings.js';
-import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/webhook-config.js';
+import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration } from '../../src/core/registration/index.js';
 import { CertSecretStore } from '../../src/kube/cert-secret.js';
 import { startClusterCertificates, type CertManager } from '../../src/sync/cert-manager.js';
 import { createCa, issueServingCertificate } from '../../src/tls/ca.js';

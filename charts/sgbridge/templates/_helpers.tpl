@@ -91,15 +91,15 @@ default (null in values.yaml means "worked out by the chart"). Returned as YAML;
 {{- toYaml $s -}}
 {{- end -}}
 
-{{/* Namespaces the pod webhooks never see, in webhook-config.ts order: kube-system, sgbridge's own,
-Calico's; then any extra ones from webhooks.excludeNamespaces. */}}
+{{/* Namespaces the pod webhooks never see, in the order of excludedNamespaces() in src/core/webhooks.ts:
+kube-system, sgbridge's own, Calico's; then any extra ones from webhooks.excludeNamespaces. */}}
 {{- define "sgbridge.excludedNamespaces" -}}
 {{- $s := include "sgbridge.settings" . | fromYaml -}}
 {{- $all := concat (list "kube-system" $s.namespace) $s.calicoNamespaces .Values.webhooks.excludeNamespaces -}}
 {{- toYaml (dict "namespaces" ($all | uniq)) -}}
 {{- end -}}
 
-{{/* A CEL list of strings, as webhook-config.ts's celList writes it: ["a", "b"]. */}}
+{{/* A CEL list of strings, as registration/cel.ts's celList writes it: ["a", "b"]. */}}
 {{- define "sgbridge.celList" -}}
 [{{ range $i, $v := . }}{{ if $i }}, {{ end }}{{ toJson $v }}{{ end }}]
 {{- end -}}

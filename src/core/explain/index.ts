@@ -1,7 +1,7 @@
 // `explain`: is traffic from X to Y allowed, and which tier, policy and rule decided.
 import type { Inventory } from '../inventory.js';
 import { evaluateDirection } from './evaluate.js';
-import { ipVersion } from './net.js';
+import { ipVersion } from '../ip.js';
 import { parsePortSpec } from './protocol.js';
 import { resolveParty } from './resolve.js';
 import type { FlowContext } from './rules.js';

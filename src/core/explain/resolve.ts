@@ -2,7 +2,7 @@
 // an instance id or an IP address.
 import type { Inventory } from '../inventory.js';
 import { ENI_ID_LABEL, INSTANCE_ID_LABEL } from '../vocabulary.js';
-import { ipVersion } from './net.js';
+import { ipVersion } from '../ip.js';
 import type { Endpoint, Party, World } from './types.js';
 
 export const ENDPOINT_FORMS = 'expected pod/NAMESPACE/NAME, pod/NAMESPACE/label=value[,label=value], an ENI id (eni-…), an instance id (i-…) or an IP address';

@@ -2,7 +2,7 @@
 // destination in both directions, as in Calico. Selectors match a peer through every label
 // carrier that holds its address (endpoints by IP, network sets by CIDR), like Felix's IP sets.
 import { evaluate, type SelectorNode } from '../selector/index.js';
-import { inAnyCidr } from './net.js';
+import { inAnyCidr } from '../ip.js';
 import { isIcmp } from './protocol.js';
 import type { CompiledRule, EntityMatch, Flow, Party, World } from './types.js';
 

@@ -8,8 +8,7 @@
 import type { CalicoObject, EntityRule, Rule } from '../calico.js';
 import { CALICO_API_VERSION } from '../calico.js';
 import { CALICO_TIER_LABEL, isMembershipLabel, MATCH_SG_ANNOTATION } from '../vocabulary.js';
-import { companionName } from './naming.js';
-import { managedLabels } from './objects.js';
+import { companionName, managedLabels } from './objects.js';
 import { hasLabel } from './selectors.js';
 
 /** Calico's order for policies converted from Kubernetes NetworkPolicies. */

@@ -1,7 +1,7 @@
 // Lookups built once per translation.
 import type { Inventory, PrefixList, SecurityGroup } from '../inventory.js';
-import { cidrVersion } from './peers.js';
-import type { SkippedPeer } from './types.js';
+import { cidrVersion } from '../ip.js';
+import type { SkippedPeer } from './result.js';
 
 export interface TranslateContext {
   vpcId: string;

@@ -3,26 +3,25 @@
 // in a fixed order (tiers, sg-remote, sg-local, metadata, host endpoints, node network sets), groups
 // and ENIs sorted by id, rules in AWS order.
 import type { CalicoObject } from '../calico.js';
-import type { Inventory } from '../inventory.js';
+import { resolveInternalGroups } from '../internal-groups.js';
+import type { ClusterNode, Inventory } from '../inventory.js';
 import type { Settings } from '../settings.js';
 import { createContext } from './context.js';
-import { hostEndpointFor } from './host-endpoints.js';
-import { localPolicies } from './local-policies.js';
-import { metadataPolicy } from './metadata-policy.js';
-import { groupsByInstance, nodeLabelCarrier } from './node-label-carriers.js';
-import { resolveInternalGroups } from '../internal-groups.js';
-import { nonMemberPolicy, remotePolicies } from './remote-policies.js';
-import { mapGroup } from './rule-mapping.js';
-import { summarize } from './summary.js';
-import { tiers } from './tiers.js';
-import type { ClusterFacts, SkippedPeer, Translation } from './types.js';
-import { compare, vpcMembers } from './vpc-members.js';
+import { compare, groupsByInstance, hostEndpointFor, nodeLabelCarrier, vpcMembers } from './label-carriers.js';
+import { tiers } from './objects.js';
+import { localPolicies, metadataPolicy, nonMemberPolicy, remotePolicies } from './policies.js';
+import { summarize, type SkippedPeer, type Translation } from './result.js';
+import { mapGroup } from './rules.js';
 
-export type { ClusterFacts, SkippedPeer, SkipReason, Translation, TranslationSummary } from './types.js';
-export { toApi } from './api.js';
-export { summaryLine } from './summary.js';
-export { vpcMembers, eniRole, eniKind, isVpcCniEni } from './vpc-members.js';
-export * from './naming.js';
+export type { SkippedPeer, SkipReason, Translation, TranslationSummary } from './result.js';
+export { summaryLine } from './result.js';
+export { vpcMembers, eniRole, eniKind, isVpcCniEni } from './label-carriers.js';
+export { companionName, hostEndpointName, localPolicyName, METADATA_POLICY, nodeNetworkSetName, REMOTE_NON_MEMBER_POLICY, remotePolicyName, splitName, toApi } from './objects.js';
+
+/** What the cluster says that the translation needs (none without a cluster). */
+export interface ClusterFacts {
+  nodes: ClusterNode[];
+}
 
 export type TranslateSettings = Pick<
   Settings,

@@ -1,6 +1,8 @@
 // Calico's limits (SPEC §3): at most 1,024 rules per policy and 256 nets per rule. Larger inputs are
-// split into more rules and more policies, never truncated.
-import type { Rule } from '../calico.js';
+// split into more rules and more policies, never truncated: a group's rules become one or more
+// GlobalNetworkPolicies named base, base-2, … with increasing order.
+import type { CalicoObject, Rule } from '../calico.js';
+import { globalPolicy, splitName } from './objects.js';
 
 export const MAX_RULES_PER_POLICY = 1024;
 export const MAX_NETS_PER_RULE = 256;
@@ -34,4 +36,34 @@ export function splitRules(rules: RuleSets, max = MAX_RULES_PER_POLICY): RuleSet
   for (const r of rules.egress) push('egress', r);
   parts.push(current);
   return parts;
+}
+
+export const GROUP_POLICY_ORDER = 100;
+export const GROUP_NAME_ANNOTATION = 'sgbridge.io/security-group';
+
+export function groupPolicies(p: {
+  tier: string;
+  baseName: string;
+  selector: string;
+  namespaceSelector?: string;
+  rules: RuleSets;
+  groupText: string;
+}): CalicoObject[] {
+  return splitRules(p.rules).map((part, i) =>
+    globalPolicy({
+      tier: p.tier,
+      name: splitName(p.baseName, i + 1),
+      order: GROUP_POLICY_ORDER + i,
+      selector: p.selector,
+      ...(p.namespaceSelector ? { namespaceSelector: p.namespaceSelector } : {}),
+      types: ['Ingress', 'Egress'],
+      ingress: part.ingress,
+      egress: part.egress,
+      annotations: { [GROUP_NAME_ANNOTATION]: p.groupText },
+    }),
+  );
+}
+
+export function groupText(g: { groupId: string; groupName: string }): string {
+  return g.groupName ? `${g.groupId} (${g.groupName})` : g.groupId;
 }

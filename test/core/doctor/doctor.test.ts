@@ -5,7 +5,7 @@ import { runDoctor, type ClusterFacts, type DoctorCheck, type DoctorInputs, rend
 import type { Inventory } from '../../../src/core/inventory.js';
 import { defaultSettings } from '../../../src/core/settings.js';
 import { translate } from '../../../src/core/translate/index.js';
-import { WEBHOOK_NAMES } from '../../../src/core/webhook-config.js';
+import { WEBHOOK_NAMES } from '../../../src/core/webhooks.js';
 import { createCa, issueServingCertificate, type KeyPairPem } from '../../../src/tls/ca.js';
 import { ENFORCED, INSTANCE_ENI, NODE_ENI, RDS_ENI, TRUST } from '../../support/example-ids.js';
 

@@ -1,5 +1,43 @@
+// What a translation gives back: the objects, the peers of AWS permissions that became no rule,
+// and a summary of both for people.
 import type { CalicoObject } from '../calico.js';
-import type { SkippedPeer, TranslationSummary } from './types.js';
+
+export type SkipReason =
+  | 'other-vpc'
+  | 'other-account'
+  | 'unknown-group'
+  | 'missing-prefix-list'
+  | 'invalid-cidr'
+  | 'ip-version-mismatch'
+  | 'unsupported-protocol'
+  | 'invalid-icmp';
+
+/** A peer of an AWS permission that became no Calico rule (fail closed), and why. */
+export interface SkippedPeer {
+  groupId: string;
+  direction: 'inbound' | 'outbound';
+  /** The peer as AWS names it: a group id, a prefix list id, a CIDR, or the protocol. */
+  peer: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+export interface TranslationSummary {
+  groups: number;
+  tiers: number;
+  policies: number;
+  rules: number;
+  hostEndpoints: number;
+  networkSets: number;
+  skipped: number;
+  skippedByReason: Partial<Record<SkipReason, number>>;
+}
+
+export interface Translation {
+  objects: CalicoObject[];
+  skipped: SkippedPeer[];
+  summary: TranslationSummary;
+}
 
 export function summarize(objects: readonly CalicoObject[], skipped: readonly SkippedPeer[], groups: number): TranslationSummary {
   const s: TranslationSummary = { groups, tiers: 0, policies: 0, rules: 0, hostEndpoints: 0, networkSets: 0, skipped: skipped.length, skippedByReason: {} };

@@ -1,16 +1,12 @@
 // What sgbridge's admission registrations share (webhook matchConditions and the
-// ValidatingAdmissionPolicy): the excluded namespaces, CEL string literals, the trusted-identity
-// conditions, and the tests that decide whether a write reaches sgbridge at all. A condition that errors lets the request
+// ValidatingAdmissionPolicy): CEL string literals, the trusted-identity conditions, and the tests
+// that decide whether a write reaches sgbridge at all. A condition that errors lets the request
 // past a failurePolicy Ignore webhook, so every map access here is guarded.
-import { GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER } from './protection/identity.js';
-import { MEMBERSHIP_LABEL_PREFIX, SG_ANNOTATION } from './vocabulary.js';
-import type { WebhookSettings } from './webhook-config.js';
+import { GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER } from '../protection/identity.js';
+import { MEMBERSHIP_LABEL_PREFIX, SG_ANNOTATION } from '../vocabulary.js';
+import type { WebhookSettings } from './options.js';
 
-/** Namespaces whose pods sgbridge leaves alone: the control plane's, its own and Calico's. */
-export function excludedNamespaces(s: Pick<WebhookSettings, 'namespace' | 'calicoNamespaces'>): string[] {
-  return [...new Set(['kube-system', s.namespace, ...s.calicoNamespaces])];
-}
-
+/** The API groups Calico objects are written through: the aggregated v3 API and the CRDs. */
 export const CALICO_API_GROUPS = { v3: 'projectcalico.org', crd: 'crd.projectcalico.org' } as const;
 
 export interface MatchCondition {

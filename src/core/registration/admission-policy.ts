@@ -2,10 +2,11 @@
 // webhook up or not, what CEL can check of SPEC §2 without the inventory, to anyone but sgbridge
 // and the identities SPEC §2 trusts. The pod and NetworkPolicy webhooks fail open (Ignore), so
 // this is what holds while sgbridge is down.
-import { SELECTED_LABEL_KEYS } from './translate/selectors.js';
-import { CALICO_TIER_LABEL, LAST_PROTECTED_ORDER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MEMBERSHIP_LABEL_PREFIX, NAMESPACE_ALLOWED_ANNOTATION, PROTECTED_TIER_NAMES, SG_ANNOTATION } from './vocabulary.js';
-import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, celList, celString, conditions, excludedNamespaces, inGroups, MEMBERSHIP_SOURCE_CHANGED } from './webhook-cel.js';
-import type { WebhookSettings } from './webhook-config.js';
+import { SELECTED_LABEL_KEYS } from '../translate/selectors.js';
+import { CALICO_TIER_LABEL, LAST_PROTECTED_ORDER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MEMBERSHIP_LABEL_PREFIX, NAMESPACE_ALLOWED_ANNOTATION, PROTECTED_TIER_NAMES, SG_ANNOTATION } from '../vocabulary.js';
+import { excludedNamespaces } from '../webhooks.js';
+import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, celList, celString, conditions, inGroups, MEMBERSHIP_SOURCE_CHANGED } from './cel.js';
+import type { WebhookSettings } from './options.js';
 
 type Json = Record<string, unknown>;
 

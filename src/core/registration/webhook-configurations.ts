@@ -1,66 +1,10 @@
-// The admission registration objects that send requests to sgbridge (SPEC §1, §2, §5): a
-// MutatingWebhookConfiguration for pods, a ValidatingWebhookConfiguration for the objects the
-// protection rules guard, and optionally the ValidatingAdmissionPolicy of admission-policy.ts that
-// holds inside the apiserver when the webhook cannot be reached. Pure: the CLI prints these and
-// the Helm chart mirrors their shape.
-import { buildAdmissionPolicy } from './admission-policy.js';
-import type { Settings } from './settings.js';
-import { NAMESPACE_ALLOWED_ANNOTATION } from './vocabulary.js';
-import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, conditions, excludedNamespaces, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './webhook-cel.js';
-
-export type FailurePolicy = 'Ignore' | 'Fail';
-
-/** How the apiserver reaches sgbridge: a URL (running outside the cluster) or the Service. */
-export type WebhookTarget = { url: string } | { service: { namespace: string; name: string; port: number } };
-
-export type WebhookSettings = Pick<
-  Settings,
-  | 'namespace'
-  | 'serviceName'
-  | 'calicoNamespaces'
-  | 'syncerIdentity'
-  | 'calicoApiserverIdentity'
-  | 'calicoOperatorIdentity'
-  | 'breakGlassUsers'
-  | 'breakGlassGroups'
-  | 'allowListWriterUsers'
-  | 'allowListWriterGroups'
-  | 'tierAllowList'
-  // The ValidatingAdmissionPolicy checks pods and NetworkPolicies only where these name the groups.
-  | 'nodeGroups'
-  | 'podDefaultGroupId'
-  | 'trustGroupId'
-  | 'enforcedGroupId'
->;
-
-export interface WebhookConfigOptions {
-  target: WebhookTarget;
-  /** base64 of the CA bundle PEM; left out when undefined (sgbridge injects it in a cluster). */
-  caBundle?: string;
-  /** For pods and Kubernetes NetworkPolicies; Calico objects always fail closed. */
-  failurePolicy: FailurePolicy;
-  /** matchConditions need Kubernetes ≥ 1.28 (beta, on by default) — GA in 1.30. Default true. */
-  matchConditions?: boolean;
-  settings: WebhookSettings;
-}
-
-export { ADMISSION_POLICY_MESSAGES, buildAdmissionPolicy } from './admission-policy.js';
-export { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, celString, excludedNamespaces, LABELS_CHANGED, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './webhook-cel.js';
-
-export const PATHS = { mutate: '/mutate', validate: '/validate' } as const;
-
-export const WEBHOOK_NAMES = {
-  mutatePods: 'pods.mutate.sgbridge.io',
-  validateCalico: 'calico.validate.sgbridge.io',
-  validateNetworkPolicies: 'networkpolicies.validate.sgbridge.io',
-  validatePods: 'pods.validate.sgbridge.io',
-  validatePodStatus: 'podstatus.validate.sgbridge.io',
-  validatePodBinding: 'podbinding.validate.sgbridge.io',
-  validateNamespaces: 'namespaces.validate.sgbridge.io',
-} as const;
-
-/** Registered only where matchConditions exist (Kubernetes >= 1.28): without them they would see every write of a busy kind. */
-export const MATCH_CONDITION_WEBHOOKS: readonly string[] = [WEBHOOK_NAMES.validatePodStatus, WEBHOOK_NAMES.validatePodBinding, WEBHOOK_NAMES.validateNamespaces];
+// The webhook configurations that send requests to sgbridge (SPEC §1, §2, §5): a
+// MutatingWebhookConfiguration for pods and a ValidatingWebhookConfiguration for the objects the
+// protection rules guard. Pure: the CLI prints them and the Helm chart mirrors their shape.
+import { NAMESPACE_ALLOWED_ANNOTATION } from '../vocabulary.js';
+import { excludedNamespaces, PATHS, WEBHOOK_NAMES } from '../webhooks.js';
+import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, conditions, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './cel.js';
+import type { FailurePolicy, WebhookConfigOptions, WebhookSettings } from './options.js';
 
 /** Every Calico kind the protection rules guard, with its plural resource and scope. */
 export const CALICO_RESOURCES = [
@@ -76,7 +20,6 @@ export const CALICO_RESOURCES = [
   { kind: 'StagedKubernetesNetworkPolicy', resource: 'stagedkubernetesnetworkpolicies', scope: 'Namespaced' },
   { kind: 'NetworkSet', resource: 'networksets', scope: 'Namespaced' },
 ] as const;
-
 
 type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 type Json = Record<string, unknown>;
@@ -234,15 +177,4 @@ export function buildValidatingWebhookConfiguration(opts: WebhookConfigOptions):
           ]),
     ],
   };
-}
-
-export interface WebhookBundleOptions extends WebhookConfigOptions {
-  admissionPolicy?: boolean;
-}
-
-/** Everything `webhook-config` prints, in apply order. */
-export function buildWebhookObjects(opts: WebhookBundleOptions): Json[] {
-  const out = [buildMutatingWebhookConfiguration(opts), buildValidatingWebhookConfiguration(opts)];
-  if (opts.admissionPolicy) out.push(...buildAdmissionPolicy(opts));
-  return out;
 }
