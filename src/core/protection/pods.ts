@@ -2,7 +2,7 @@
 // that SPEC §1 derives from its annotation. The mutating webhook makes that so; this catches a
 // later mutating webhook (or anything else) that changed them afterwards.
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
-import { deriveMembership, desiredLabels } from '../membership.js';
+import { deriveMembership, desiredLabels } from '../membership/index.js';
 import { groupOfMembershipLabel, isMembershipLabel } from '../vocabulary.js';
 import type { ProtectionContext } from './context.js';
 import { messages } from './messages.js';

@@ -1,0 +1,60 @@
+// Reading one request body as text, within the body limit. A body whose Content-Length is over
+// the limit is refused before any of it is read; one sent in chunks is counted as it arrives and
+// dropped once it passes the limit (Node then reads and discards the rest of it, so nothing of a
+// refused body is kept). A body with a Content-Length is read into one buffer of that size, not
+// gathered in chunks and copied again.
+import type { IncomingMessage } from 'node:http';
+
+export type BodyResult = { ok: true; text: string } | { ok: false; tooLarge: true };
+
+/** The declared Content-Length, or undefined for a body sent in chunks (or a header Node would have refused). */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  if (header === undefined) return undefined;
+  const length = Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+/**
+ * Reads the body and calls `done` once with its text, or with tooLarge as soon as it passes
+ * `limit`. Nothing is called if the client goes away mid-body: there is no one left to answer.
+ */
+export function readBody(req: IncomingMessage, limit: number, done: (result: BodyResult) => void): void {
+  const length = declaredLength(req);
+  if (length !== undefined && length > limit) return done({ ok: false, tooLarge: true });
+  if (length !== undefined) return readSized(req, length, done);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let refused = false;
+  req.on('data', (chunk: Buffer) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > limit) {
+      refused = true;
+      chunks.length = 0;
+      done({ ok: false, tooLarge: true });
+    } else chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (!refused) done({ ok: true, text: Buffer.concat(chunks, size).toString('utf8') });
+  });
+}
+
+function readSized(req: IncomingMessage, length: number, done: (result: BodyResult) => void): void {
+  // One chunk (nearly every AdmissionReview) is used as it is; larger bodies are copied into place.
+  let single: Buffer | undefined;
+  let buffer: Buffer | undefined;
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    if (size === 0 && chunk.length === length) single = chunk;
+    else {
+      buffer ??= Buffer.allocUnsafe(length);
+      chunk.copy(buffer, size);
+    }
+    size += chunk.length;
+  });
+  req.on('end', () => {
+    const bytes = single ?? buffer?.subarray(0, size) ?? Buffer.alloc(0);
+    done({ ok: true, text: bytes.toString('utf8') });
+  });
+}
