@@ -36,7 +36,10 @@ export function readBody(req: IncomingMessage, limit: number, done: (result: Bod
     } else chunks.push(chunk);
   });
   req.on('end', () => {
-    if (!refused) done({ ok: true, text: Buffer.concat(chunks, size).toString('utf8') });
+    if (refused) return;
+    const text = Buffer.concat(chunks, size).toString('utf8');
+    chunks.length = 0;
+    done({ ok: true, text });
   });
 }
 
@@ -54,7 +57,9 @@ function readSized(req: IncomingMessage, length: number, done: (result: BodyResu
     size += chunk.length;
   });
   req.on('end', () => {
-    const bytes = single ?? buffer?.subarray(0, size) ?? Buffer.alloc(0);
-    done({ ok: true, text: bytes.toString('utf8') });
+    const text = (single ?? buffer?.subarray(0, size) ?? Buffer.alloc(0)).toString('utf8');
+    // The bytes are not needed past this point; the request (and this closure) lives on until answered.
+    single = buffer = undefined;
+    done({ ok: true, text });
   });
 }

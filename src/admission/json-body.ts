@@ -5,6 +5,12 @@
 import sjson from 'secure-json-parse';
 
 export const MAX_JSON_DEPTH = 1000;
+/**
+ * Objects and arrays in one body. Parsed, each costs tens of bytes of heap, so 7 MiB of nothing
+ * but brackets would become hundreds of MB and seconds of parsing; the objects an AdmissionReview
+ * carries (etcd stores at most 1.5 MiB per object, and a review holds two) stay far below it.
+ */
+export const MAX_JSON_CONTAINERS = 250_000;
 
 export class BodyError extends Error {
   readonly statusCode = 400;
@@ -26,11 +32,16 @@ function openingBrackets(text: string, limit: number): number {
   return n;
 }
 
-/** True when brackets outside strings nest deeper than `max`: one linear pass, no recursion. */
-export function nestingExceeds(text: string, max: number): boolean {
-  // Fast path for ordinary bodies: fewer opening brackets than the limit cannot nest past it.
-  if (text.length <= max || openingBrackets(text, max) <= max) return false;
+/**
+ * 'depth' when brackets outside strings nest deeper than `maxDepth`, 'containers' when there are
+ * more than `maxContainers` of them; one linear pass, no recursion.
+ */
+export function jsonShapeExceeds(text: string, maxDepth: number, maxContainers = Infinity): 'depth' | 'containers' | undefined {
+  // Fast path for ordinary bodies: fewer opening brackets than either bound cannot pass it.
+  const bound = Math.min(maxDepth, maxContainers);
+  if (text.length <= bound || openingBrackets(text, bound) <= bound) return undefined;
   let depth = 0;
+  let containers = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -39,17 +50,20 @@ export function nestingExceeds(text: string, max: number): boolean {
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > max) return true;
+      if (++depth > maxDepth) return 'depth';
+      if (++containers > maxContainers) return 'containers';
     } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
   }
-  return false;
+  return undefined;
 }
 
-/** Parses a body with a depth bound, then with secure-json-parse's prototype-poisoning checks. */
-export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDepth = MAX_JSON_DEPTH): (text: string) => unknown {
+/** Parses a body within the depth and size bounds, then with secure-json-parse's prototype-poisoning checks. */
+export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDepth = MAX_JSON_DEPTH, maxContainers = MAX_JSON_CONTAINERS): (text: string) => unknown {
   return (text) => {
     if (text.length === 0 || (text.length < 16 && text.trim() === '')) throw new BodyError('body', 'body: expected an AdmissionReview JSON object, got an empty body');
-    if (nestingExceeds(text, maxDepth)) throw new BodyError('body', `body: JSON nested deeper than ${maxDepth} levels; an AdmissionReview is never that deep`);
+    const exceeds = jsonShapeExceeds(text, maxDepth, maxContainers);
+    if (exceeds === 'depth') throw new BodyError('body', `body: JSON nested deeper than ${maxDepth} levels; an AdmissionReview is never that deep`);
+    if (exceeds === 'containers') throw new BodyError('body', `body: more than ${maxContainers} JSON objects and arrays; an AdmissionReview never holds that many`);
     try {
       return safeParse(text);
     } catch (err) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BodyBudget } from '../../src/admission/body-budget.js';
 import { admissionRoutes } from '../../src/admission/routes.js';
 import { BodyError, parseAdmissionBody } from '../../src/admission/json-body.js';
@@ -127,6 +127,58 @@ describe('which requests reach the webhook (the routes on a plain HTTP server)',
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ statusCode: 400, error: 'Bad Request', field: 'body', message: expect.stringMatching(/not valid JSON/) as unknown });
     expect(await server.registry.metrics()).toMatch(/sgbridge_admission_requests_total\{webhook="mutate",operation="unknown",outcome="invalid"\} 3/);
+  });
+});
+
+describe('bodies held at once', () => {
+  it('reads a body only once the ones before it that fill the budget are answered', async () => {
+    const size = Buffer.byteLength(POD_CREATE);
+    let release: () => void = () => undefined;
+    let entered = 0;
+    const server = await plainServer({
+      // Room for one sample body at a time.
+      budget: new BodyBudget(size + 10),
+      handler: async () => {
+        if (++entered === 1) await new Promise<void>((r) => (release = r));
+        return { allowed: true };
+      },
+    });
+    try {
+      const first = call(server.port, {});
+      await vi.waitFor(() => expect(entered).toBe(1));
+      const second = call(server.port, {});
+      // The second waits unread while the first is being decided.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(entered).toBe(1);
+      release();
+      expect((await first).status).toBe(200);
+      expect((await second).status).toBe(200);
+      expect(entered).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers a Content-Length over the limit at once, before the body is sent', async () => {
+    const server = await plainServer({ bodyLimit: 1000 });
+    try {
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/mutate', headers: { 'content-type': 'application/json', 'content-length': String(7 * 1024 * 1024) } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        // Headers only: the body never comes.
+        req.flushHeaders();
+      });
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.text)).toMatchObject({ field: 'body', message: expect.stringMatching(/larger than the/) as unknown });
+    } finally {
+      server.server.closeAllConnections();
+      await server.close();
+    }
   });
 });
 
