@@ -7,20 +7,29 @@ import type { IncomingMessage } from 'node:http';
 
 export type BodyResult = { ok: true; text: string } | { ok: false; tooLarge: true };
 
-/** The declared Content-Length, or undefined for a body sent in chunks (or a header Node would have refused). */
+/**
+ * The declared Content-Length, or undefined for a body sent in chunks. Read from the raw header
+ * list: `req.headers` would build an object of every header on every request, which nothing else
+ * here needs. Node has already refused a request with two differing lengths.
+ */
 export function declaredLength(req: IncomingMessage): number | undefined {
-  const header = req.headers['content-length'];
-  if (header === undefined) return undefined;
-  const length = Number(header);
-  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      const length = Number(raw[i + 1]);
+      return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
- * Reads the body and calls `done` once with its text, or with tooLarge as soon as it passes
- * `limit`. Nothing is called if the client goes away mid-body: there is no one left to answer.
+ * Reads the body of declared `length` (declaredLength(req)) and calls `done` once with its text,
+ * or with tooLarge as soon as it passes `limit`. Nothing is called if the client goes away
+ * mid-body: there is no one left to answer.
  */
-export function readBody(req: IncomingMessage, limit: number, done: (result: BodyResult) => void): void {
-  const length = declaredLength(req);
+export function readBody(req: IncomingMessage, length: number | undefined, limit: number, done: (result: BodyResult) => void): void {
   if (length !== undefined && length > limit) return done({ ok: false, tooLarge: true });
   if (length !== undefined) return readSized(req, length, done);
   const chunks: Buffer[] = [];

@@ -83,9 +83,10 @@ export function admissionRoutes(opts: RoutesOptions): (req: IncomingMessage, res
     const length = declaredLength(req);
     // Refused by its Content-Length, before any of it is read or any budget is taken.
     if (length !== undefined && length > bodyLimit) return answer(res, webhook.refuse(413, tooLarge, 'body', ctx));
-    const withdraw = budget.reserve(length ?? bodyLimit, (release) => {
-      res.once('close', release);
-      readBody(req, bodyLimit, (result) => {
+    let release: (() => void) | undefined;
+    const withdraw = budget.reserve(length ?? bodyLimit, (r) => {
+      release = r;
+      readBody(req, length, bodyLimit, (result) => {
         try {
           if (result.ok) decide(result.text);
           else answer(res, webhook.refuse(413, tooLarge, 'body', ctx));
@@ -94,8 +95,9 @@ export function admissionRoutes(opts: RoutesOptions): (req: IncomingMessage, res
         }
       });
     });
-    // A client that goes away (or a request timeout) while waiting gives up its place.
-    res.once('close', withdraw);
+    // The bytes return once the answer is sent or the client has gone; a request still waiting
+    // (the client gone, or a request timeout) gives up its place.
+    res.once('close', () => (release ? release() : withdraw()));
   };
 
   const routes = new Map<string, { method: string; route: Route }>();
