@@ -31,7 +31,7 @@ export function startChild(role: Role, pinning?: Pinning, opts: { quiet?: boolea
   // Plain node, no tsx: see admission-servers.ts.
   const child = fork(join(here, 'admission-servers.ts'), [], {
     env: { ...process.env, SGBRIDGE_BENCH_ROLE: role },
-    execArgv: [],
+    execArgv: process.env.SGBRIDGE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SGBRIDGE_BENCH_PROFILE}`] : [],
     stdio: ['ignore', 'inherit', opts.quiet ? 'ignore' : 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
