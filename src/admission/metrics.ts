@@ -3,7 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Operation } from '../core/admission-types.js';
-import { SGBRIDGE_METRICS } from '../metric-names.js';
+import { SGBRIDGE_METRICS, type SgbridgeMetricName } from '../metric-names.js';
 import { registeredOnce } from '../metrics.js';
 
 export type Outcome = 'allowed' | 'patched' | 'denied' | 'invalid' | 'error';
@@ -23,9 +23,10 @@ export interface AdmissionMetrics {
 /** 1 ms … 10 s. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-const REQUESTS = 'sgbridge_admission_requests_total';
-const DURATION = 'sgbridge_admission_duration_seconds';
-const EXPIRY = 'sgbridge_certificate_expiry_timestamp_seconds';
+// Keys of the list: a name that is not in it does not compile.
+const REQUESTS = 'sgbridge_admission_requests_total' satisfies SgbridgeMetricName;
+const DURATION = 'sgbridge_admission_duration_seconds' satisfies SgbridgeMetricName;
+const EXPIRY = 'sgbridge_certificate_expiry_timestamp_seconds' satisfies SgbridgeMetricName;
 
 /** prom-client's configuration for a metric of the list: its name, help and labels as listed. */
 function listed<N extends typeof REQUESTS | typeof DURATION | typeof EXPIRY>(name: N, registry: Registry) {

@@ -100,28 +100,26 @@ export function admissionRoutes(opts: RoutesOptions): (req: IncomingMessage, res
     res.once('close', () => (release ? release() : withdraw()));
   };
 
+  const healthz: Route = (_req, res) => write(res, 200, JSON.stringify({ status: 'ok' }));
+  const readyz: Route = (_req, res) => {
+    const state = opts.readiness?.() ?? { ready: true };
+    write(res, state.ready ? 200 : 503, JSON.stringify({ status: state.ready ? 'ready' : 'not ready', ...(state.reason ? { reason: state.reason } : {}) }));
+  };
+  const metrics: Route = (_req, res) => {
+    opts.registry.metrics().then(
+      (text) => write(res, 200, text, opts.registry.contentType),
+      (err: unknown) => {
+        log.error({ err }, 'request failed');
+        write(res, 500, errorBody(500, 'internal error'));
+      },
+    );
+  };
+
   const routes = new Map<string, { method: string; route: Route }>();
   for (const [path, webhook] of webhooks) routes.set(path, { method: 'POST', route: webhookRoute(webhook) });
-  routes.set('/healthz', { method: 'GET', route: (_req, res) => write(res, 200, JSON.stringify({ status: 'ok' })) });
-  routes.set('/readyz', {
-    method: 'GET',
-    route: (_req, res) => {
-      const state = opts.readiness?.() ?? { ready: true };
-      write(res, state.ready ? 200 : 503, JSON.stringify({ status: state.ready ? 'ready' : 'not ready', ...(state.reason ? { reason: state.reason } : {}) }));
-    },
-  });
-  routes.set('/metrics', {
-    method: 'GET',
-    route: (_req, res) => {
-      opts.registry.metrics().then(
-        (text) => write(res, 200, text, opts.registry.contentType),
-        (err: unknown) => {
-          log.error({ err }, 'request failed');
-          write(res, 500, errorBody(500, 'internal error'));
-        },
-      );
-    },
-  });
+  routes.set('/healthz', { method: 'GET', route: healthz });
+  routes.set('/readyz', { method: 'GET', route: readyz });
+  routes.set('/metrics', { method: 'GET', route: metrics });
 
   return (req, res) => {
     const url = req.url ?? '/';
