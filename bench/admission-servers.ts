@@ -20,7 +20,8 @@ import type * as Metrics from '../src/metrics.js';
 
 type Role = 'sgbridge' | 'baseline';
 
-const DIST = new URL('../dist/', import.meta.url);
+// SGBRIDGE_BENCH_DIST: another build to measure (e.g. an earlier commit's dist/, for a comparison).
+const DIST = process.env.SGBRIDGE_BENCH_DIST ? new URL(`file://${process.env.SGBRIDGE_BENCH_DIST.replace(/\/?$/, '/')}`) : new URL('../dist/', import.meta.url);
 
 /** A module of sgbridge's build, typed as its source. */
 async function built<T>(path: string): Promise<T> {
@@ -81,11 +82,14 @@ const port = role === 'baseline' ? await baseline(tls) : await sgbridge(tls);
 // The parent going away (or disconnecting) ends this server.
 process.on('disconnect', () => process.exit(0));
 // CPU time used so far, asked for around each run: a per-request cost that noisy neighbours on a
-// shared machine distort far less than throughput.
+// shared machine distort far less than throughput. And the peak resident memory so far (hostile
+// benchmark).
 process.on('message', (m: unknown) => {
   if (m === 'cpu') {
     const { user, system } = process.cpuUsage();
     process.send?.({ cpuMicros: user + system });
+  } else if (m === 'memory') {
+    process.send?.({ maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage.rss() });
   }
 });
 process.send?.({ port });

@@ -1,9 +1,8 @@
 // CPU placement for the admission benchmark's throughput rounds: the load generator on one CPU, the
 // server under load on another (every thread of it, V8's helpers included), with `taskset` from
 // util-linux. Unpinned, the scheduler moves the generator and the server between CPUs and onto
-// each other's: on the 2-vCPU development machine one run's paired rounds then spread from 0.46x
-// to 1.32x, pinned from 0.83x to 0.89x. Skipped, with the reason printed, where it cannot be done (fewer than two
-// CPUs, no taskset, not Linux) or when SGBRIDGE_BENCH_PIN=0.
+// each other's, and paired rounds spread far wider. Skipped, with the reason printed, where it
+// cannot be done (fewer than two CPUs, no taskset, not Linux) or when SGBRIDGE_BENCH_PIN=0.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 

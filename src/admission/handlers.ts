@@ -2,7 +2,7 @@
 // the pod's namespace (looked up only for pods that name groups); for Calico objects and pods,
 // core's protection rules.
 import type { AdmissionRequest, Decision } from '../core/admission-types.js';
-import { decideMutation, type MembershipPolicy, type NamespaceFacts } from '../core/membership.js';
+import { decideMutation, type MembershipPolicy, type NamespaceFacts } from '../core/membership/index.js';
 import { classify } from '../core/protection/kinds.js';
 import { decideValidation, NO_TIER_FACTS, type ProtectionContext, type TierFacts } from '../core/protection/index.js';
 import { SG_ANNOTATION } from '../core/vocabulary.js';

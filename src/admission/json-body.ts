@@ -1,10 +1,16 @@
 // Request bodies are parsed as JSON whatever their content type (the apiserver always sends JSON;
 // anything else is answered 400 by the codec). Nesting is bounded before parsing: V8 parses even
-// millions of levels, but it takes seconds on a 7 MiB body and any recursive walk over the result
-// would overflow the stack. Real AdmissionReviews are a few dozen levels deep.
+// millions of levels, but slowly on a large body, and any recursive walk over the result would
+// overflow the stack. Real AdmissionReviews are a few dozen levels deep.
 import sjson from 'secure-json-parse';
 
 export const MAX_JSON_DEPTH = 1000;
+/**
+ * Objects and arrays in one body. Parsed, each costs tens of bytes of heap, so 7 MiB of nothing
+ * but brackets would become hundreds of MB and seconds of parsing; the objects an AdmissionReview
+ * carries (etcd stores at most 1.5 MiB per object, and a review holds two) stay far below it.
+ */
+export const MAX_JSON_CONTAINERS = 250_000;
 
 export class BodyError extends Error {
   readonly statusCode = 400;
@@ -26,11 +32,16 @@ function openingBrackets(text: string, limit: number): number {
   return n;
 }
 
-/** True when brackets outside strings nest deeper than `max`: one linear pass, no recursion. */
-export function nestingExceeds(text: string, max: number): boolean {
-  // Fast path for ordinary bodies: fewer opening brackets than the limit cannot nest past it.
-  if (text.length <= max || openingBrackets(text, max) <= max) return false;
+/**
+ * 'depth' when brackets outside strings nest deeper than `maxDepth`, 'containers' when there are
+ * more than `maxContainers` of them; one linear pass, no recursion.
+ */
+export function jsonShapeExceeds(text: string, maxDepth: number, maxContainers = Infinity): 'depth' | 'containers' | undefined {
+  // Fast path for ordinary bodies: fewer opening brackets than either bound cannot pass it.
+  const bound = Math.min(maxDepth, maxContainers);
+  if (text.length <= bound || openingBrackets(text, bound) <= bound) return undefined;
   let depth = 0;
+  let containers = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -39,17 +50,20 @@ export function nestingExceeds(text: string, max: number): boolean {
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > max) return true;
+      if (++depth > maxDepth) return 'depth';
+      if (++containers > maxContainers) return 'containers';
     } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
   }
-  return false;
+  return undefined;
 }
 
-/** Parses a body with a depth bound, then with fastify's own prototype-poisoning-safe parser. */
-export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDepth = MAX_JSON_DEPTH): (text: string) => unknown {
+/** Parses a body within the depth and size bounds, then with secure-json-parse's prototype-poisoning checks. */
+export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDepth = MAX_JSON_DEPTH, maxContainers = MAX_JSON_CONTAINERS): (text: string) => unknown {
   return (text) => {
     if (text.length === 0 || (text.length < 16 && text.trim() === '')) throw new BodyError('body', 'body: expected an AdmissionReview JSON object, got an empty body');
-    if (nestingExceeds(text, maxDepth)) throw new BodyError('body', `body: JSON nested deeper than ${maxDepth} levels; an AdmissionReview is never that deep`);
+    const exceeds = jsonShapeExceeds(text, maxDepth, maxContainers);
+    if (exceeds === 'depth') throw new BodyError('body', `body: JSON nested deeper than ${maxDepth} levels; an AdmissionReview is never that deep`);
+    if (exceeds === 'containers') throw new BodyError('body', `body: more than ${maxContainers} JSON objects and arrays; an AdmissionReview never holds that many`);
     try {
       return safeParse(text);
     } catch (err) {
@@ -64,10 +78,10 @@ export function makeJsonBodyParser(safeParse: (text: string) => unknown, maxDept
  * False only for text in which secure-json-parse's key checks cannot match, so that plain
  * JSON.parse returns what it would. Its patterns look for a "__proto__" or "constructor" key with
  * any letter either literal or a \u escape, so a match holds some "\u" or the key spelled out.
- * Why: its scans cost 1.5 µs on every pod. These searches cost a third of that, looking for
- * "uctor" rather than "constructor", which takes V8 as long as the patterns: its search skips
- * ahead to each first letter, and "u" is far rarer than "c" in JSON. A leading BOM, which it
- * strips, goes to it as well.
+ * Why: its regular-expression scans run over every body, and plain substring searches are
+ * cheaper. "uctor" is searched rather than "constructor" because V8's search skips ahead to each
+ * first letter, and "u" is far rarer than "c" in JSON. A leading BOM, which it strips, goes to it
+ * as well.
  */
 export function mayHoldForbiddenKey(text: string): boolean {
   return text.includes('\\u') || text.includes('__proto__') || text.includes('uctor') || text.charCodeAt(0) === 0xfeff;

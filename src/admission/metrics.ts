@@ -1,11 +1,10 @@
-// The admission server's Prometheus metrics (names fixed by the cross-team interface: the
-// dashboard and alerts rely on them).
+// The admission server's Prometheus metrics. Names, labels and help come from src/metric-names.ts,
+// the cross-team list the dashboard and alerts are checked against.
 import { X509Certificate } from 'node:crypto';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Operation } from '../core/admission-types.js';
-import { memoByIdentity } from '../core/memo.js';
+import { SGBRIDGE_METRICS, type SgbridgeMetricName } from '../metric-names.js';
 import { registeredOnce } from '../metrics.js';
-import { ArrayHistogram } from './array-histogram.js';
 
 export type Outcome = 'allowed' | 'patched' | 'denied' | 'invalid' | 'error';
 /** A request's operation, or 'unknown' for one refused before it could be decoded. */
@@ -24,6 +23,17 @@ export interface AdmissionMetrics {
 /** 1 ms … 10 s. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+// Keys of the list: a name that is not in it does not compile.
+const REQUESTS = 'sgbridge_admission_requests_total' satisfies SgbridgeMetricName;
+const DURATION = 'sgbridge_admission_duration_seconds' satisfies SgbridgeMetricName;
+const EXPIRY = 'sgbridge_certificate_expiry_timestamp_seconds' satisfies SgbridgeMetricName;
+
+/** prom-client's configuration for a metric of the list: its name, help and labels as listed. */
+function listed<N extends typeof REQUESTS | typeof DURATION | typeof EXPIRY>(name: N, registry: Registry) {
+  const spec = SGBRIDGE_METRICS[name];
+  return { name, help: spec.help, labelNames: spec.labels as readonly (typeof spec.labels)[number][], registers: [registry] };
+}
+
 /** Expiry of the first certificate in a PEM text, in seconds since the epoch; undefined when unreadable. */
 export function expirySeconds(pem: string): number | undefined {
   try {
@@ -33,45 +43,18 @@ export function expirySeconds(pem: string): number | undefined {
   }
 }
 
+/** The admission metrics on a registry; every call for the same registry shares its metrics. */
 export function admissionMetrics(registry: Registry): AdmissionMetrics {
-  // Requests are counted in plain numbers on the request path and added to the counter when it is
-  // scraped (prom-client calls collect() then): its inc() hashes the label set on every call,
-  // which shows in the admission profile. Each registry has one counter and one pending table.
-  registeredOnce(
-    registry,
-    'sgbridge_admission_requests_total',
-    () =>
-      new Counter({
-        name: 'sgbridge_admission_requests_total',
-        help: 'Admission requests by webhook, operation and outcome',
-        labelNames: ['webhook', 'operation', 'outcome'] as const,
-        registers: [registry],
-        collect() {
-          for (const entry of pendingRequests(registry).values()) {
-            if (entry.count === 0) continue;
-            this.inc(entry.labels, entry.count);
-            entry.count = 0;
-          }
-        },
-      }),
-  );
-  const duration = registeredOnce(registry, 'sgbridge_admission_duration_seconds', () =>
-    new ArrayHistogram({ name: 'sgbridge_admission_duration_seconds', help: 'Time to answer an admission request', labelName: 'webhook', buckets: LATENCY_BUCKETS }).registerOn(registry),
-  );
-  const expiry = registeredOnce(
-    registry,
-    'sgbridge_certificate_expiry_timestamp_seconds',
-    () => new Gauge({ name: 'sgbridge_certificate_expiry_timestamp_seconds', help: 'notAfter of the serving certificate and of the CA, seconds since the epoch', labelNames: ['certificate'] as const, registers: [registry] }),
-  );
-  const pending = pendingRequests(registry);
-  const webhooks = new Map<string, WebhookMetrics>();
-  const forWebhook = (webhook: string): WebhookMetrics => {
-    let w = webhooks.get(webhook);
-    if (!w) webhooks.set(webhook, (w = webhookMetrics(webhook, duration.observer(webhook), pending)));
-    return w;
-  };
+  const requests = registeredOnce(registry, REQUESTS, () => new Counter(listed(REQUESTS, registry)));
+  const duration = registeredOnce(registry, DURATION, () => new Histogram({ ...listed(DURATION, registry), buckets: LATENCY_BUCKETS }));
+  const expiry = registeredOnce(registry, EXPIRY, () => new Gauge(listed(EXPIRY, registry)));
   return {
-    forWebhook,
+    forWebhook: (webhook) => ({
+      observe(operation, outcome, seconds) {
+        requests.inc({ webhook, operation, outcome });
+        duration.observe({ webhook }, seconds);
+      },
+    }),
     setCertificates({ cert, ca }) {
       for (const [certificate, pem] of [['serving', cert], ['ca', ca]] as const) {
         const at = expirySeconds(pem);
@@ -80,38 +63,3 @@ export function admissionMetrics(registry: Registry): AdmissionMetrics {
     },
   };
 }
-
-const OPERATION_SLOTS: readonly MetricOperation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT', 'unknown'];
-const OUTCOME_SLOTS: readonly Outcome[] = ['allowed', 'patched', 'denied', 'invalid', 'error'];
-
-/**
- * A webhook's request counts in a table indexed by operation and outcome, each entry made on first
- * use: a search of two five-entry lists per request instead of a Map lookup per label (those
- * showed in the admission server's profile).
- */
-function webhookMetrics(webhook: string, observeSeconds: (seconds: number) => void, pending: Map<string, PendingCount>): WebhookMetrics {
-  const counts: (PendingCount | undefined)[] = [];
-  return {
-    observe(operation, outcome, seconds) {
-      const slot = OPERATION_SLOTS.indexOf(operation) * OUTCOME_SLOTS.length + OUTCOME_SLOTS.indexOf(outcome);
-      (counts[slot] ??= pendingEntry(pending, { webhook, operation, outcome })).count++;
-      observeSeconds(seconds);
-    },
-  };
-}
-
-interface PendingCount {
-  labels: { webhook: string; operation: string; outcome: string };
-  count: number;
-}
-
-/** The registry's pending count for a label set, made on first use. */
-function pendingEntry(pending: Map<string, PendingCount>, labels: PendingCount['labels']): PendingCount {
-  const key = `${labels.webhook} ${labels.operation} ${labels.outcome}`;
-  let entry = pending.get(key);
-  if (!entry) pending.set(key, (entry = { labels, count: 0 }));
-  return entry;
-}
-
-/** Requests counted since the last scrape, per label set; shared by every admissionMetrics() of a registry. */
-const pendingRequests = memoByIdentity((_registry: Registry) => new Map<string, PendingCount>());

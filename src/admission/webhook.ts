@@ -1,11 +1,11 @@
-// One webhook's exchange, independent of the HTTP layer that carries it: a parsed body in, the
-// status code and JSON text to answer with out. Decoding, the core decision, the denial log line
-// and the metrics happen here once, for both ways a request reaches sgbridge (the fastify route
-// and the fast path in fast-path.ts).
+// One webhook's exchange, independent of the HTTP layer that carries it (routes.ts): a parsed body
+// in, the status code and JSON text to answer with out. Decoding, the core decision, the denial
+// log line and the metrics happen here.
+import { STATUS_CODES } from 'node:http';
 import type { LogFn } from 'pino';
 import type { AdmissionRequest, Decision } from '../core/admission-types.js';
 import type { AdmissionMetrics, Outcome } from './metrics.js';
-import { decodeReview, responseText } from './review.js';
+import { decodeReview, encodeResponse } from './review.js';
 
 /** What a handler may know besides the request: the time the apiserver waits (from ?timeout=). */
 export interface HandlerContext {
@@ -13,7 +13,7 @@ export interface HandlerContext {
 }
 export type AdmissionHandler = (request: AdmissionRequest, ctx: HandlerContext) => Decision | Promise<Decision>;
 
-/** The log lines an exchange writes (pino's, or fastify's logger that wraps it). */
+/** The log lines an exchange writes (pino's). */
 export interface WebhookLog {
   info: LogFn;
   warn: LogFn;
@@ -43,7 +43,7 @@ export interface Webhook {
 
 /** The JSON error body every non-AdmissionReview answer carries. */
 export function errorBody(statusCode: number, message: string, field?: string): string {
-  const error = statusCode === 413 ? 'Payload Too Large' : statusCode === 503 ? 'Service Unavailable' : statusCode >= 500 ? 'Internal Server Error' : 'Bad Request';
+  const error = STATUS_CODES[statusCode] ?? (statusCode >= 500 ? 'Internal Server Error' : 'Bad Request');
   return JSON.stringify({ statusCode, error, message, ...(field ? { field } : {}) });
 }
 
@@ -88,7 +88,7 @@ export function createWebhook(path: string, handler: AdmissionHandler, allMetric
       );
     }
     metrics.observe(request.operation, outcomeOf(decision), ctx.elapsedSeconds());
-    return { statusCode: 200, body: responseText(request.uid, decision) };
+    return { statusCode: 200, body: JSON.stringify(encodeResponse(request.uid, decision)) };
   };
 
   return {

@@ -13,7 +13,7 @@ import { NO_NAMESPACE_FACTS, webhookHandlers } from '../admission/handlers.js';
 import { loadInventory } from '../aws/source.js';
 import type { Inventory } from '../core/inventory.js';
 import { membershipPolicyFrom } from '../core/membership-policy.js';
-import type { MembershipPolicy } from '../core/membership.js';
+import type { MembershipPolicy } from '../core/membership/index.js';
 import { protectionContextFrom, type ProtectionContext } from '../core/protection/index.js';
 import { SETTING_DEFS, type SettingName, type Settings } from '../core/settings.js';
 import { loadClusterConfig } from '../kube/client.js';

@@ -65,8 +65,10 @@ export interface Decision {
   code?: number;
   /** Why, for the user: shown by kubectl after "denied the request: ". */
   message?: string;
-  /** May be frozen and shared between decisions (membership's common patch): never modified. */
+  /** May be shared between decisions (a membership policy's default patch): never modified. */
   patch?: readonly JsonPatchOp[];
+  /** `patch` as the base64 JSON text of an AdmissionReview response, when made in advance with it. */
+  patchBase64?: string;
   warnings?: string[];
 }
 

@@ -1,7 +1,7 @@
 // Builds the membership rules from settings and the inventory.
 import { internalGroupIds, resolveInternalGroups } from './internal-groups.js';
 import { knownGroupIds, type ClusterNode, type Inventory } from './inventory.js';
-import type { MembershipPolicy } from './membership.js';
+import { withDefaults, type MembershipPolicy } from './membership/index.js';
 import type { Settings } from './settings.js';
 
 /**
@@ -22,12 +22,12 @@ export function nodeGroupsOf(settings: Pick<Settings, 'nodeGroups'>, inventory: 
 
 export function membershipPolicyFrom(settings: Settings, inventory: Inventory, nodes: ClusterNode[] = inventory.nodes ?? []): MembershipPolicy {
   const internal = resolveInternalGroups(settings, inventory);
-  return {
+  return withDefaults({
     nodeGroups: nodeGroupsOf(settings, inventory, nodes, internalGroupIds(internal)),
     podDefaultGroup: internal.podDefault,
     forbiddenGroups: new Set([internal.trust, internal.enforced].filter((x): x is string => Boolean(x))),
     knownGroups: knownGroupIds(inventory),
     strict: settings.strict,
     namespaceDefault: settings.namespaceDefault,
-  };
+  });
 }

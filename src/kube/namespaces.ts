@@ -4,7 +4,7 @@
 // `unknown`, and the membership decision fails closed for pods that name groups.
 import { CoreV1Api, makeInformer, type KubeConfig, type V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { NamespaceFacts } from '../core/membership.js';
+import type { NamespaceFacts } from '../core/membership/index.js';
 
 export interface NamespaceCacheOptions {
   logger?: Logger;

@@ -4,7 +4,7 @@
 // namespace exclusions). A pod whose annotation §1 would deny keeps only the pod default group:
 // it must not carry groups it could not have been given.
 import type { JsonPatchOp } from '../core/admission-types.js';
-import { deriveMembership, membershipPatch, type MembershipPolicy } from '../core/membership.js';
+import { deriveMembership, membershipPatch, type MembershipPolicy } from '../core/membership/index.js';
 
 export interface PodFacts {
   namespace: string;

@@ -3,7 +3,11 @@
 import fc from 'fast-check';
 import sjson from 'secure-json-parse';
 import { describe, expect, it } from 'vitest';
-import { BodyError, makeJsonBodyParser, mayHoldForbiddenKey, nestingExceeds, parseAdmissionBody } from '../../src/admission/json-body.js';
+import { BodyError, makeJsonBodyParser, mayHoldForbiddenKey, jsonShapeExceeds, MAX_JSON_CONTAINERS, parseAdmissionBody } from '../../src/admission/json-body.js';
+
+function containersOf(value: unknown): number {
+  return typeof value === 'object' && value !== null ? 1 + Object.values(value).reduce((n: number, v) => n + containersOf(v), 0) : 0;
+}
 
 function depthOf(value: unknown): number {
   let max = 0;
@@ -18,22 +22,38 @@ function depthOf(value: unknown): number {
   return max;
 }
 
-describe('nestingExceeds', () => {
+describe('jsonShapeExceeds', () => {
   it('counts only brackets outside strings', () => {
     const inString = JSON.stringify({ a: '[[[[[[[[[[{{{{{{{{{{\\"[[[[' });
-    expect(nestingExceeds(inString, 2)).toBe(false);
-    expect(nestingExceeds('[[[]]]', 2)).toBe(true);
-    expect(nestingExceeds('[[[]]]', 3)).toBe(false);
-    expect(nestingExceeds('[[],[],[],[]]', 2)).toBe(false); // many brackets, shallow
+    expect(jsonShapeExceeds(inString, 2) === 'depth').toBe(false);
+    expect(jsonShapeExceeds('[[[]]]', 2) === 'depth').toBe(true);
+    expect(jsonShapeExceeds('[[[]]]', 3) === 'depth').toBe(false);
+    expect(jsonShapeExceeds('[[],[],[],[]]', 2) === 'depth').toBe(false); // many brackets, shallow
   });
 
   it('agrees with the parsed depth on any JSON value', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 1, max: 10 }), (value, max) => {
-        expect(nestingExceeds(JSON.stringify(value), max)).toBe(depthOf(value) > max);
+        expect(jsonShapeExceeds(JSON.stringify(value), max) === 'depth').toBe(depthOf(value) > max);
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('counts the objects and arrays outside strings exactly, on any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 0, max: 30 }), (value, max) => {
+        expect(jsonShapeExceeds(JSON.stringify(value), 1000, max) === 'containers').toBe(containersOf(value) > max);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses 7 MiB of shallow brackets before parsing, and takes a body of as many as allowed', () => {
+    const parse = makeJsonBodyParser(JSON.parse);
+    const many = `[${'[],'.repeat(MAX_JSON_CONTAINERS)}[]]`;
+    expect(() => parse(many)).toThrow(/body: more than 250000 JSON objects and arrays/);
+    expect(parse(`[${'[],'.repeat(MAX_JSON_CONTAINERS - 2)}[]]`)).toHaveLength(MAX_JSON_CONTAINERS - 1);
   });
 
   it('refuses 10,000 levels before parsing, with a message naming the body', () => {

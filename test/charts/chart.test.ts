@@ -103,9 +103,9 @@ describe('chart source', () => {
   });
 
   it('probes paths the admission server serves', () => {
-    const app = readFileSync(join(REPO_ROOT, 'src/admission/app.ts'), 'utf8');
+    const app = readFileSync(join(REPO_ROOT, 'src/admission/routes.ts'), 'utf8');
     const probes = (parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as { probes: Record<string, { path: string }> }).probes;
-    for (const [name, probe] of Object.entries(probes)) expect(app, `${name} probe ${probe.path}`).toContain(`app.get('${probe.path}'`);
+    for (const [name, probe] of Object.entries(probes)) expect(app, `${name} probe ${probe.path}`).toContain(`routes.set('${probe.path}', { method: 'GET'`);
   });
 
   it('never templates a caBundle', () => {

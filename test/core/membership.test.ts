@@ -4,7 +4,7 @@ import jsonpatch from 'fast-json-patch';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AdmissionRequest, JsonPatchOp, Operation } from '../../src/core/admission-types.js';
-import { decideMutation, deriveMembership, desiredLabels, escapePointer, labelPatch, membershipPatch, type MembershipPolicy, type NamespaceFacts } from '../../src/core/membership.js';
+import { decideMutation, deriveMembership, desiredLabels, escapePointer, labelPatch, membershipPatch, withDefaults, type MembershipPolicy, type NamespaceFacts } from '../../src/core/membership/index.js';
 import { membershipPolicyFrom } from '../../src/core/membership-policy.js';
 import { defaultSettings } from '../../src/core/settings.js';
 import type { Inventory } from '../../src/core/inventory.js';
@@ -13,14 +13,14 @@ import { ENFORCED, INSTANCE_SG, NODE_GROUP, POD_DEFAULT, POD_SG, TRUST } from '.
 const ANNOTATION = 'aws.tigera.io/security-groups';
 const ALLOWED = 'aws.tigera.io/allowed-security-groups';
 
-const policy: MembershipPolicy = {
+const policy: MembershipPolicy = withDefaults({
   nodeGroups: [NODE_GROUP],
   podDefaultGroup: POD_DEFAULT,
   forbiddenGroups: new Set([TRUST, ENFORCED]),
   knownGroups: new Set([NODE_GROUP, POD_DEFAULT, TRUST, ENFORCED, INSTANCE_SG, POD_SG]),
   strict: false,
   namespaceDefault: 'all',
-};
+});
 const OFF: NamespaceFacts = { allowList: 'off' };
 
 function podRequest(opts: { labels?: Record<string, string> | null; annotations?: Record<string, string>; operation?: Operation; dryRun?: boolean } = {}): AdmissionRequest {
@@ -256,36 +256,42 @@ describe('properties', () => {
     const anyGroup = fc.oneof(sgId, fc.array(keyChar, { minLength: 1, maxLength: 8 }).map((c) => c.join('')));
     const withMembership = fc.tuple(labels, fc.uniqueArray(anyGroup, { maxLength: 4 }), fc.constantFrom('', 'v', '~')).map(([l, gs, v]) => ({ ...l, ...Object.fromEntries(gs.map((g) => [`sg.aws.tigera.io/${g}`, v])) }));
     fc.assert(
-      // Frozen groups (a policy's default groups) take the shared-patch path: the same operations.
-      fc.property(fc.option(fc.oneof(labels, withMembership), { nil: undefined }), fc.uniqueArray(anyGroup, { maxLength: 5 }), fc.boolean(), (current, gs, frozen) => {
-        expect(membershipPatch(current, frozen ? Object.freeze(gs) : gs)).toEqual(labelPatch(current, desiredLabels(current, gs)));
+      fc.property(fc.option(fc.oneof(labels, withMembership), { nil: undefined }), fc.uniqueArray(anyGroup, { maxLength: 5 }), (current, gs) => {
+        expect(membershipPatch(current, gs)).toEqual(labelPatch(current, desiredLabels(current, gs)));
       }),
       { numRuns: 1000 },
     );
   });
 
-  it('pods without membership labels share one frozen patch per frozen list of groups, and only then', () => {
-    const defaults = Object.freeze([NODE_GROUP, POD_DEFAULT].sort());
-    const first = membershipPatch({ app: 'web' }, defaults);
-    expect(membershipPatch({ app: 'db', tier: 'x' }, defaults)).toBe(first);
-    expect(Object.isFrozen(first) && first.every((o) => Object.isFrozen(o))).toBe(true);
-    // Shared between decisions, so no caller may change it.
-    expect(() => (first as JsonPatchOp[]).push({ op: 'remove', path: '/metadata/labels/app' })).toThrow(TypeError);
-    expect(() => ((first[0] as { path: string }).path = '/metadata/labels/app')).toThrow(TypeError);
-    expect(membershipPatch({ app: 'web' }, defaults)).toEqual(defaults.map((g) => ({ op: 'add', path: `/metadata/labels/sg.aws.tigera.io~1${g}`, value: '' })));
-    // Another frozen list gets its own patch; a list that is not frozen, or a pod with membership labels, a fresh one.
-    expect(membershipPatch({ app: 'web' }, Object.freeze([POD_DEFAULT]))).toEqual([{ op: 'add', path: `/metadata/labels/sg.aws.tigera.io~1${POD_DEFAULT}`, value: '' }]);
-    const unfrozen = membershipPatch({ app: 'web' }, [...defaults]);
-    expect(unfrozen).not.toBe(membershipPatch({ app: 'web' }, [...defaults]));
-    expect(Object.isFrozen(unfrozen)).toBe(false);
-    expect(Object.isFrozen(membershipPatch({ app: 'web', [member('sg-0000000000000001')]: '' }, defaults))).toBe(false);
+  it('a policy\'s default membership is the patch membershipPatch gives a pod without membership labels, and its base64 JSON', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(sgId, { maxLength: 5 }), fc.option(sgId, { nil: undefined }), labels, (nodeGroups, podDefaultGroup, current) => {
+        const { defaults } = withDefaults({ ...policy, nodeGroups, podDefaultGroup });
+        expect(defaults.groups).toEqual([...new Set([...nodeGroups, ...(podDefaultGroup ? [podDefaultGroup] : [])])].sort());
+        const plain = Object.fromEntries(Object.entries(current).filter(([k]) => !k.startsWith('sg.aws.tigera.io/')));
+        expect(defaults.patch).toEqual(membershipPatch(plain, defaults.groups));
+        expect(defaults.patchBase64).toBe(defaults.patch.length ? Buffer.from(JSON.stringify(defaults.patch)).toString('base64') : '');
+      }),
+      { numRuns: 300 },
+    );
   });
 
-  it('the decision for a pod without the annotation carries the policy\'s shared patch', () => {
+  it('the decision for a pod without the annotation or membership labels carries the policy\'s default patch and its encoding; others their own', () => {
     const a = decideMutation(podRequest({ labels: { app: 'web' } }), policy, OFF);
     const b = decideMutation(podRequest({ labels: { app: 'api' } }), policy, OFF);
-    expect(a.patch).toBe(b.patch);
-    expect(Object.isFrozen(a.patch)).toBe(true);
+    expect(a.patch).toBe(policy.defaults.patch);
+    expect(b.patch).toBe(policy.defaults.patch);
+    expect(a.patchBase64).toBe(policy.defaults.patchBase64);
+    // Labels absent: /metadata/labels is added whole, so not the default patch.
+    const bare = decideMutation(podRequest({ labels: undefined }), policy, OFF);
+    expect(bare.patch).toEqual([{ op: 'add', path: '/metadata/labels', value: { [member(NODE_GROUP)]: '', [member(POD_DEFAULT)]: '' } }]);
+    expect(bare.patchBase64).toBeUndefined();
+    // A stale membership label: its own patch.
+    const stale = decideMutation(podRequest({ labels: { [member('sg-0000000000000001')]: '' } }), policy, OFF);
+    expect(stale.patch).not.toBe(policy.defaults.patch);
+    expect(stale.patchBase64).toBeUndefined();
+    const named = decideMutation(podRequest({ labels: { app: 'web' }, annotations: { [ANNOTATION]: `["${POD_SG}"]` } }), policy, OFF);
+    expect(named.patchBase64).toBeUndefined();
   });
 
   it('every decision is idempotent: the patched pod gets no second patch and the same verdict', () => {

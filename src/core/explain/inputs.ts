@@ -4,7 +4,7 @@
 // mutating webhook would give them.
 import { objectKey } from '../calico.js';
 import type { ClusterNode, Inventory } from '../inventory.js';
-import { deriveMembership, desiredLabels, type NamespaceFacts } from '../membership.js';
+import { deriveMembership, desiredLabels, type NamespaceFacts } from '../membership/index.js';
 import { membershipPolicyFrom } from '../membership-policy.js';
 import type { Settings } from '../settings.js';
 import { companionFor } from '../translate/companions.js';

@@ -2,7 +2,7 @@
 // rebuilt when either changes) so that each request is a cheap, pure lookup.
 import { resolveInternalGroups } from '../internal-groups.js';
 import type { ClusterNode, Inventory } from '../inventory.js';
-import type { MembershipPolicy } from '../membership.js';
+import type { MembershipPolicy } from '../membership/index.js';
 import { membershipPolicyFrom } from '../membership-policy.js';
 import type { Settings } from '../settings.js';
 import { ENFORCED_GROUP_NAME, TRUST_GROUP_NAME } from '../vocabulary.js';

@@ -2,7 +2,7 @@
 // built from settings and the inventory. It never throws: malformed input is denied for the
 // kinds it guards (HTTP 400) and allowed for anything else.
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
-import type { NamespaceFacts } from '../membership.js';
+import type { NamespaceFacts } from '../membership/index.js';
 import type { ProtectionContext } from './context.js';
 import { earlyPolicyRule } from './early-policies.js';
 import { endpointRule, profileRule } from './endpoints.js';

@@ -4,7 +4,7 @@
 // pods/status (the pod status strategy keeps label and annotation changes) and pods/binding (the
 // apiserver copies a Binding's annotations onto the pod).
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
-import { deriveMembership, desiredLabels, type NamespaceFacts } from '../membership.js';
+import { deriveMembership, desiredLabels, type NamespaceFacts } from '../membership/index.js';
 import { groupOfMembershipLabel, isMembershipLabel, SG_ANNOTATION } from '../vocabulary.js';
 import type { ProtectionContext } from './context.js';
 import { messages } from './messages.js';

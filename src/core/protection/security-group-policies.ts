@@ -6,7 +6,7 @@
 // An item of groupIds that is not a group id only warns: AWS's own sample holds one.
 import { isDeepStrictEqual } from 'node:util';
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
-import { deriveMembership, type NamespaceFacts } from '../membership.js';
+import { deriveMembership, type NamespaceFacts } from '../membership/index.js';
 import { compilePolicy, SGP_GROUP, SGP_KIND, SGP_RESOURCE } from '../security-group-policy/index.js';
 import { SG_ANNOTATION } from '../vocabulary.js';
 import type { ProtectionContext } from './context.js';

@@ -2,7 +2,6 @@
 // label. The whole spec is searched rather than a list of selector fields, so Calico fields
 // added later (or spelled differently across API versions) cannot slip through.
 import { deny, type Decision } from '../admission-types.js';
-import { memoByIdentity } from '../memo.js';
 import { MEMBERSHIP_LABEL_PREFIX } from '../vocabulary.js';
 import type { InternalGroup } from './context.js';
 import { messages } from './messages.js';
@@ -18,15 +17,18 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** One pattern per list of internal groups (the protection context's), made on first use. */
-const patternOf = memoByIdentity((groups: readonly InternalGroup[]): RegExp => {
-  const ids = groups.map((g) => escapeRegExp(g.id)).join('|');
-  return new RegExp(`${escapeRegExp(MEMBERSHIP_LABEL_PREFIX)}(${ids})(?![0-9a-z])`, 'i');
-});
+const patterns = new WeakMap<readonly InternalGroup[], RegExp>();
 
 /** Matches any internal group's label, not a longer id that merely starts with it. */
 export function mentionPattern(groups: readonly InternalGroup[]): RegExp | undefined {
-  return groups.length === 0 ? undefined : patternOf(groups);
+  if (groups.length === 0) return undefined;
+  let pattern = patterns.get(groups);
+  if (!pattern) {
+    const ids = groups.map((g) => escapeRegExp(g.id)).join('|');
+    pattern = new RegExp(`${escapeRegExp(MEMBERSHIP_LABEL_PREFIX)}(${ids})(?![0-9a-z])`, 'i');
+    patterns.set(groups, pattern);
+  }
+  return pattern;
 }
 
 const MAX_DEPTH = 64;

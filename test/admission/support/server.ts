@@ -8,7 +8,7 @@ import { mutateHandler, webhookHandlers, type NamespaceFactsLookup } from '../..
 import { protectionContextFrom } from '../../../src/core/protection/index.js';
 import { EXAMPLE_INVENTORY, readInventoryFile } from '../../../src/aws/inventory-file.js';
 import { membershipPolicyFrom } from '../../../src/core/membership-policy.js';
-import type { MembershipPolicy } from '../../../src/core/membership.js';
+import type { MembershipPolicy } from '../../../src/core/membership/index.js';
 import { defaultSettings, type Settings } from '../../../src/core/settings.js';
 import { makeTestMaterial, TlsSourceDouble, type TestMaterial } from './tls-fixture.js';
 
@@ -69,9 +69,14 @@ export async function startTestServer(
   return { app, url: `https://127.0.0.1:${address.port}`, ca: material.ca, tls, registry, logs, close: () => app.close() };
 }
 
-/** Both webhooks as `serve` wires them, on the example inventory and default settings. */
-export async function startExampleServer(): Promise<TestServer> {
+/** Both webhooks' handlers as `serve` wires them, on the example inventory and default settings. */
+export async function exampleHandlers(): Promise<Record<string, AdmissionHandler>> {
   const policy = await examplePolicy();
   const protection = protectionContextFrom(defaultSettings(), await readInventoryFile(EXAMPLE_INVENTORY), { membership: policy });
-  return startTestServer({ handlers: webhookHandlers(() => policy, () => protection) });
+  return webhookHandlers(() => policy, () => protection);
+}
+
+/** A server with both webhooks as `serve` wires them. */
+export async function startExampleServer(): Promise<TestServer> {
+  return startTestServer({ handlers: await exampleHandlers() });
 }

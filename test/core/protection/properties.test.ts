@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest, Operation, UserInfo } from '../../../src/core/admission-types.js';
-import { decideMutation } from '../../../src/core/membership.js';
+import { decideMutation } from '../../../src/core/membership/index.js';
 import { decideValidation, GARBAGE_COLLECTOR, NAMESPACE_CONTROLLER, type ProtectionContext } from '../../../src/core/protection/index.js';
 import { BREAK_GLASS_GROUP, calicoObject, ENFORCED, exampleContext, IDENTITIES, INSTANCE_SG, membership, NODE_GROUP, POD_DEFAULT, POD_SG, request, TRUST } from './support.js';
 

@@ -2,7 +2,7 @@
 // edits the rules must leave alone.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest, Decision } from '../../../src/core/admission-types.js';
-import { decideMutation } from '../../../src/core/membership.js';
+import { decideMutation } from '../../../src/core/membership/index.js';
 import { decideValidation, protectionContextFrom, type ProtectionContext } from '../../../src/core/protection/index.js';
 import { calicoObject, ENFORCED, exampleContext, exampleInventory, IDENTITIES, INSTANCE_SG, membership, NODE_GROUP, POD_DEFAULT, POD_SG, request, settingsWith, TRUST, write } from './support.js';
 

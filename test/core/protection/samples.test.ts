@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import jsonpatch from 'fast-json-patch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest } from '../../../src/core/admission-types.js';
-import { decideMutation } from '../../../src/core/membership.js';
+import { decideMutation } from '../../../src/core/membership/index.js';
 import { decideValidation, type ProtectionContext } from '../../../src/core/protection/index.js';
 import { exampleContext, IDENTITIES } from './support.js';
 import { ADMISSION_SAMPLES } from '../../support/fixtures.js';

@@ -3,7 +3,7 @@
 // invalid policies refused with the field they are in.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest, Operation, UserInfo } from '../../../src/core/admission-types.js';
-import { deriveMembership, type NamespaceFacts } from '../../../src/core/membership.js';
+import { deriveMembership, type NamespaceFacts } from '../../../src/core/membership/index.js';
 import { decideValidation as decideWithFacts, type ProtectionContext } from '../../../src/core/protection/index.js';
 import { SG_ANNOTATION, NAMESPACE_ALLOWED_ANNOTATION } from '../../../src/core/vocabulary.js';
 import { exampleContext, IDENTITIES, POD_SG, TRUST, ENFORCED, INSTANCE_SG } from '../protection/support.js';

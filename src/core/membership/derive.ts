@@ -1,0 +1,57 @@
+// Which security groups a pod belongs to (SPEC §1): its annotation alone decides, within what the
+// membership policy and the namespace's allow-list permit.
+import { SG_ANNOTATION } from '../vocabulary.js';
+import { groupsNamed, namespaceRefusal, type NamespaceFacts } from './annotation.js';
+import { defaultMembership, type DefaultMembership } from './patch.js';
+
+/** Read-only, and read on every pod request. */
+export interface MembershipPolicy {
+  /** Groups of pods without the annotation. */
+  readonly nodeGroups: readonly string[];
+  /** Every pod is in it (absent when the inventory has none). */
+  readonly podDefaultGroup?: string;
+  /** Trust and enforced groups: never named by users. */
+  forbiddenGroups: ReadonlySet<string>;
+  /** Groups the inventory knows; others warn, or deny when strict. */
+  knownGroups: ReadonlySet<string>;
+  strict: boolean;
+  /** What a namespace without the allow-list annotation permits. */
+  namespaceDefault: 'all' | 'none';
+  /** What pods without the annotation get, made from nodeGroups and podDefaultGroup by withDefaults(). */
+  readonly defaults: DefaultMembership;
+}
+
+/** `byDefault`: the pod names no groups, so `groups` are the policy's default groups. */
+export type Membership = { ok: true; groups: readonly string[]; warnings: string[]; byDefault: boolean } | { ok: false; message: string };
+
+function sortedGroups(base: readonly string[], podDefaultGroup: string | undefined): string[] {
+  const groups = new Set(base);
+  if (podDefaultGroup) groups.add(podDefaultGroup);
+  return [...groups].sort();
+}
+
+/** The policy with its default membership made from its node groups and pod default group. */
+export function withDefaults(policy: Omit<MembershipPolicy, 'defaults'>): MembershipPolicy {
+  return { ...policy, defaults: defaultMembership(sortedGroups(policy.nodeGroups, policy.podDefaultGroup)) };
+}
+
+/** The groups a pod belongs to, from its annotations alone. */
+export function deriveMembership(annotations: Record<string, string> | null | undefined, policy: MembershipPolicy, ns: NamespaceFacts, namespaceName = ''): Membership {
+  const raw = annotations?.[SG_ANNOTATION];
+  // Most pods: no annotation, so nothing to check and the policy's default groups.
+  if (raw === undefined) return { ok: true, groups: policy.defaults.groups, warnings: [], byDefault: true };
+  const parsed = groupsNamed(raw);
+  if (!parsed.ok) return parsed;
+  const named = parsed.ids;
+  const forbidden = named.filter((g) => policy.forbiddenGroups.has(g));
+  if (forbidden.length) return { ok: false, message: `security group ${forbidden.join(', ')} is internal to the integration and cannot be named in ${SG_ANNOTATION}; use your own groups` };
+
+  const refusal = namespaceRefusal(named, ns, policy.namespaceDefault, namespaceName);
+  if (refusal) return { ok: false, message: refusal };
+
+  const unknown = named.filter((g) => !policy.knownGroups.has(g) && g !== policy.podDefaultGroup);
+  if (unknown.length && policy.strict) return { ok: false, message: `security group ${unknown.join(', ')} is not in the VPC sgbridge reads; create it in AWS first (strict mode)` };
+  const warnings = unknown.map((g) => `${SG_ANNOTATION}: ${g} is not a security group sgbridge knows; no policy enforces it until it exists in the VPC`);
+
+  return { ok: true, groups: sortedGroups(named, policy.podDefaultGroup), warnings, byDefault: false };
+}
