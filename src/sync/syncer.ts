@@ -7,12 +7,13 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { createEc2Client } from '../aws/ec2-reader.js';
 import { loadInventory } from '../aws/source.js';
-import type { CalicoApi } from '../core/calico.js';
+import { calicoCollectionPath, type CalicoApi } from '../core/calico.js';
 import type { Inventory } from '../core/inventory.js';
 import { NO_HOLD } from '../core/safety.js';
+import { LAST_SYNC_ANNOTATION } from '../core/vocabulary.js';
 import type { Settings } from '../core/settings.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
-import { CALICO_PLURALS, CalicoStore, MANAGED_KINDS, MANAGED_SELECTOR } from '../kube/calico-store.js';
+import { CalicoStore, MANAGED_KINDS, MANAGED_SELECTOR } from '../kube/calico-store.js';
 import { ClusterReader, clusterNodeOf, isAnnotatedForGroups } from '../kube/cluster-reader.js';
 import { EventRecorder } from '../kube/events.js';
 import { LEASE_NAME, LeaderElector } from '../kube/leader.js';
@@ -24,7 +25,7 @@ import { runRound, type RoundContext, type RoundResult } from './round.js';
 
 export type { RoundResult } from './round.js';
 
-export const LAST_SYNC_ANNOTATION = 'sgbridge.io/last-successful-sync';
+export { LAST_SYNC_ANNOTATION };
 
 export interface SyncerDeps {
   kubeConfig: KubeConfig;
@@ -48,8 +49,6 @@ export interface SyncerDeps {
   /** Called with every inventory a round read in full (serve hands it to the webhooks). */
   onInventory?: (inventory: Inventory) => void;
 }
-
-const GROUP_VERSION: Record<CalicoApi, string> = { crd: 'crd.projectcalico.org/v1', v3: 'projectcalico.org/v3' };
 
 function defaultIdentity(): string {
   return process.env.POD_NAME || hostname();
@@ -183,7 +182,7 @@ export function startSyncer(deps: SyncerDeps): Syncer {
     const reader = new ClusterReader(deps.kubeConfig);
     const own = MANAGED_KINDS.map(
       (kind) =>
-        new TriggerWatch(deps.kubeConfig, { path: `/apis/${GROUP_VERSION[api]}/${CALICO_PLURALS[kind]}`, labelSelector: MANAGED_SELECTOR, listResourceVersion: () => store.collectionVersion(kind) }, trigger, opts),
+        new TriggerWatch(deps.kubeConfig, { path: calicoCollectionPath(api, kind), labelSelector: MANAGED_SELECTOR, listResourceVersion: () => store.collectionVersion(kind) }, trigger, opts),
     );
     const nodes = new TriggerWatch(
       deps.kubeConfig,

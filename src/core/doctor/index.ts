@@ -9,7 +9,7 @@ import { certificateChecks, hostEndpointChecks, leaseChecks, policyChecks, webho
 import type { ClusterFacts, DoctorCheck } from './types.js';
 
 export type { CertificateFacts, ClusterFacts, DoctorCheck, LeaseFacts, RegisteredWebhook } from './types.js';
-export { LAST_SYNC_ANNOTATION, CERTIFICATE_WARN_DAYS } from './cluster-checks.js';
+export { CERTIFICATE_WARN_DAYS } from './cluster-checks.js';
 export { renderDoctorText } from './render.js';
 
 export interface DoctorInputs {
