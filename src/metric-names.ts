@@ -24,6 +24,10 @@ export const SGBRIDGE_METRICS = {
   sgbridge_sync_interval_seconds: { type: 'gauge', labels: [], help: 'current resync interval (stretched when EC2 throttles)' },
   sgbridge_leader: { type: 'gauge', labels: [], help: '1 on the replica that holds the sync Lease, else 0' },
   sgbridge_pods_relabelled_total: { type: 'counter', labels: [], help: 'pods whose membership labels the syncer corrected' },
+  sgbridge_sync_cache_objects: { type: 'gauge', labels: ['cache'], help: 'objects held by each watch-fed cache of the syncer (nodes, namespaces, pods, networkpolicies, its own Calico kinds)' },
+  sgbridge_sync_watch_restarts_total: { type: 'counter', labels: ['cache', 'reason'], help: 'watches reopened (reason ended|failed|silent) and collections re-listed (expired|period), by cache' },
+  sgbridge_sync_queue_depth: { type: 'gauge', labels: [], help: 'triggers waiting in the syncer work queue' },
+  sgbridge_sync_propagation_seconds: { type: 'histogram', labels: ['trigger'], help: 'from the oldest trigger of a piece of work (timer|cluster|aws|pods) to the end of the writes it caused' },
 } as const satisfies Record<string, MetricSpec>;
 
 /** Metrics that other components export and sgbridge's alerts use. */

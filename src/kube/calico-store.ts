@@ -57,11 +57,6 @@ export class CalicoStore {
     return out;
   }
 
-  /** The collection's current resourceVersion (where a watch starts). */
-  async collectionVersion(kind: CalicoKind): Promise<string | undefined> {
-    return (await this.page(kind, 1)).metadata?.resourceVersion;
-  }
-
   /** Server-side apply of the whole intent; fields sgbridge set before and now omits are removed. */
   async apply(obj: CalicoObject): Promise<KubernetesObject> {
     return this.client.patch({ ...obj, apiVersion: this.apiVersion } as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);

@@ -6,25 +6,13 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, NetworkingV1Api } from '@
 import { CALICO_API_VERSION, CALICO_PLURALS, calicoCollectionPath, type CalicoApi, type CalicoKind } from '../core/calico.js';
 import type { ActualObject } from '../core/diff.js';
 import type { ClusterNode } from '../core/inventory.js';
+import type { PodFacts } from '../core/relabel.js';
 import { isMembershipLabel, MANAGED_BY_VALUE, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from '../core/vocabulary.js';
 import { MANAGED_KINDS, MANAGED_SELECTOR } from './calico-store.js';
 import { clusterNodeOf, isAnnotatedForGroups, wireNetworkPolicy } from './cluster-reader.js';
 import { type CacheOptions, type CacheSpec, type ListPage, WatchCache } from './watch-cache.js';
 
-/** What the syncer keeps of a pod: enough to derive its membership and patch its labels. */
-export interface PodFacts {
-  namespace: string;
-  name: string;
-  uid?: string;
-  resourceVersion?: string;
-  /** Its membership labels only; undefined when the pod has no labels at all (a patch then adds them whole). */
-  labels?: Record<string, string>;
-  /** Its security-groups annotation only. */
-  annotations?: Record<string, string>;
-  nodeName?: string;
-  serviceAccount?: string;
-  terminating?: boolean;
-}
+export type { PodFacts } from '../core/relabel.js';
 
 /** What the membership rules read of a namespace: its allow-list annotation. */
 export type NamespaceAnnotations = Record<string, string>;

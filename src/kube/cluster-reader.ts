@@ -1,7 +1,7 @@
-// What the syncer reads from the cluster besides its own objects: Nodes (instance id from
-// spec.providerID, addresses), NetworkPolicies annotated for match-security-groups, Namespaces
-// (for the allow-list) and Pods (for relabelling). Every list reads all pages.
-import { CoreV1Api, type KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Node, type V1Pod } from '@kubernetes/client-node';
+// Reading Nodes as the translation needs them (instance id from spec.providerID, addresses), and
+// what the caches share: which NetworkPolicies ask for match-security-groups, and their wire form.
+// `ClusterReader` lists Nodes once, all pages (doctor and explain; the syncer watches them).
+import { CoreV1Api, type KubeConfig, type V1NetworkPolicy, type V1Node } from '@kubernetes/client-node';
 import type { ClusterNode } from '../core/inventory.js';
 import { MATCH_SG_ANNOTATION } from '../core/vocabulary.js';
 
@@ -53,39 +53,13 @@ export function wireNetworkPolicy(np: V1NetworkPolicy): unknown {
 
 export class ClusterReader {
   private readonly core: CoreV1Api;
-  private readonly networking: NetworkingV1Api;
 
   constructor(kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api);
-    this.networking = kc.makeApiClient(NetworkingV1Api);
-  }
-
-  /** Current resourceVersions of the watched collections (where a watch starts). */
-  async nodesVersion(): Promise<string | undefined> {
-    return (await this.core.listNode({ limit: 1 })).metadata?.resourceVersion;
-  }
-
-  async networkPoliciesVersion(): Promise<string | undefined> {
-    return (await this.networking.listNetworkPolicyForAllNamespaces({ limit: 1 })).metadata?.resourceVersion;
   }
 
   async nodes(): Promise<ClusterNode[]> {
     const nodes = await allPages<V1Node>((token) => this.core.listNode({ limit: PAGE_SIZE, _continue: token }));
     return nodes.map(clusterNodeOf).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-
-  /** NetworkPolicies carrying match-security-groups: "true", in their wire form (the companion input). */
-  async annotatedNetworkPolicies(): Promise<unknown[]> {
-    const all = await allPages<V1NetworkPolicy>((token) => this.networking.listNetworkPolicyForAllNamespaces({ limit: PAGE_SIZE, _continue: token }));
-    return all.filter(isAnnotatedForGroups).map(wireNetworkPolicy);
-  }
-
-  async namespaces(): Promise<Map<string, Record<string, string>>> {
-    const all = await allPages((token) => this.core.listNamespace({ limit: PAGE_SIZE, _continue: token }));
-    return new Map(all.map((ns) => [ns.metadata?.name ?? '', ns.metadata?.annotations ?? {}]));
-  }
-
-  async pods(): Promise<V1Pod[]> {
-    return allPages<V1Pod>((token) => this.core.listPodForAllNamespaces({ limit: PAGE_SIZE, _continue: token }));
   }
 }

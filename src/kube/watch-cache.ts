@@ -9,6 +9,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
+import { kubeFailure } from './errors.js';
 
 export interface ListPage {
   items?: unknown[];
@@ -79,6 +80,8 @@ export class WatchCache<T> {
   /** LIST requests made (pages), watch requests opened: tests and the benchmark read them. */
   lists = 0;
   watches = 0;
+  /** Failed lists or watch requests since the last one that succeeded. */
+  failuresInARow = 0;
 
   constructor(
     kc: KubeConfig,
@@ -152,8 +155,12 @@ export class WatchCache<T> {
   }
 
   /** Called for every change to the kept facts (not for updates that change nothing kept). */
-  onChange(fn: (change: CacheChange<T>) => void): void {
+  onChange(fn: (change: CacheChange<T>) => void): () => void {
     this.listeners.push(fn);
+    return () => {
+      const i = this.listeners.indexOf(fn);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   private emit(change: CacheChange<T>): void {
@@ -215,6 +222,7 @@ export class WatchCache<T> {
     for (const [key, obj] of seen) this.upsert(key, obj);
     this.resourceVersion = rv;
     this.problem = undefined;
+    this.failuresInARow = 0;
     if (!this.syncedOnce) {
       this.syncedOnce = true;
       this.firstSync.resolve();
@@ -247,7 +255,10 @@ export class WatchCache<T> {
       else {
         this.abort = abort;
         // the watch is open again: whatever it missed, it replays from the version it resumed at
-        if (!refused) this.problem = undefined;
+        if (!refused) {
+          this.problem = undefined;
+          this.failuresInARow = 0;
+        }
       }
     } catch (err) {
       if (gen !== this.generation || this.stopped) return;
@@ -280,10 +291,10 @@ export class WatchCache<T> {
   }
 
   private failed(err: unknown): void {
-    const status = (err as { statusCode?: number; code?: number })?.statusCode ?? (err as { code?: number })?.code;
-    const message = `${status ? `HTTP ${status}: ` : ''}${String((err as Error)?.message ?? err)}`;
+    const { message } = kubeFailure(err);
     // a cache that can neither list nor watch may be missing changes: not to be trusted until it can
-    this.problem = `${this.spec.name}: ${message}`;
+    this.problem = message;
+    this.failuresInARow++;
     this.firstAttempt.resolve();
     this.opts.log?.debug({ cache: this.spec.name, err: message }, 'watch or list failed: retrying');
     this.reopen('failed', this.opts.restartDelayMs ?? 1_000);

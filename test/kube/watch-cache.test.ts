@@ -120,7 +120,7 @@ describe('WatchCache', () => {
     api.compact();
     api.closeWatches();
     await until(() => !c.ready);
-    expect(c.problem).toMatch(/nodes/);
+    expect(c.problem).toMatch(/^HTTP 500/);
     api.clearFaults();
     await until(() => c.ready, { timeoutMs: 3_000 });
   });

@@ -1,0 +1,61 @@
+// One sync round's decision, pure (SPEC §3, §4): from the inventory, the cluster's facts and the
+// objects sgbridge finds on the cluster to what it wants there, the writes that get it there, the
+// deletions the safety rules let through or hold, and the pods to relabel. No I/O: the round
+// reads, hands the facts in, and writes what comes out.
+import { objectKey, type CalicoApi, type CalicoObject } from './calico.js';
+import { diff, type ActualObject, type Plan } from './diff.js';
+import type { ClusterNode, Inventory } from './inventory.js';
+import type { MembershipPolicy } from './membership.js';
+import { planRelabels, type NamespaceAnnotationsLookup, type PodFacts, type Relabel } from './relabel.js';
+import { judgeRound, type HoldState, type Verdict } from './safety.js';
+import type { Settings } from './settings.js';
+import { companionFor } from './translate/companions.js';
+import { toApi, translate } from './translate/index.js';
+
+/** What the round read of the cluster besides sgbridge's own objects. */
+export interface ClusterFacts {
+  nodes: readonly ClusterNode[];
+  /** NetworkPolicies carrying match-security-groups, in their wire form. */
+  networkPolicies: readonly unknown[];
+  namespaceAnnotations: NamespaceAnnotationsLookup;
+  pods: Iterable<PodFacts>;
+}
+
+export interface PlanInput {
+  inventory: Inventory;
+  cluster: ClusterFacts;
+  actual: readonly ActualObject[];
+  settings: Settings;
+  api: CalicoApi;
+  /** The membership policy of this moment (the webhooks use the same). */
+  membership: MembershipPolicy;
+  /** Held deletions carried from the previous round. */
+  hold: HoldState;
+}
+
+export interface RoundPlan {
+  desired: CalicoObject[];
+  diff: Plan;
+  /** The safety verdict: which deletions go through, which are held, and the hold to carry on. */
+  verdict: Extract<Verdict, { action: 'write' }>;
+  relabels: Relabel[];
+}
+
+export function desiredObjects(inputs: { inventory: Inventory; nodes: readonly ClusterNode[]; networkPolicies: readonly unknown[] }, settings: Settings, api: CalicoApi): CalicoObject[] {
+  const translation = translate(inputs.inventory, { nodes: [...inputs.nodes] }, settings);
+  const companions = inputs.networkPolicies.map((np) => companionFor(np)).filter((c): c is CalicoObject => c !== undefined);
+  return toApi([...translation.objects, ...companions], api);
+}
+
+export function planRound(input: PlanInput): RoundPlan {
+  const desired = desiredObjects({ inventory: input.inventory, nodes: input.cluster.nodes, networkPolicies: input.cluster.networkPolicies }, input.settings, input.api);
+  const plan = diff(desired, input.actual);
+  const verdict = judgeRound({ readFailures: [], deleteKeys: plan.deletes.map(objectKey), managedCount: input.actual.length, settings: input.settings, state: input.hold }) as RoundPlan['verdict'];
+  return { desired, diff: plan, verdict, relabels: planRelabels(input.cluster.pods, input.cluster.namespaceAnnotations, input.membership) };
+}
+
+/** The deletions of a plan the verdict lets through. */
+export function allowedDeletes(plan: RoundPlan): ActualObject[] {
+  const allowed = new Set(plan.verdict.deleteKeys);
+  return plan.diff.deletes.filter((d) => allowed.has(objectKey(d)));
+}
