@@ -33,14 +33,19 @@ export interface Relabel {
 /** A namespace's annotations by name (the allow-list annotation is the one read); undefined when unknown. */
 export type NamespaceAnnotationsLookup = (namespace: string) => Record<string, string> | undefined;
 
+/** The groups a stored pod belongs to; one whose annotation §1 would deny gets only the pod default group. */
+export function storedPodGroups(pod: PodFacts, policy: MembershipPolicy, namespaceAnnotations: NamespaceAnnotationsLookup): { groups: readonly string[]; problem?: string } {
+  const m = deriveMembership(pod.annotations, policy, { allowList: 'on', annotations: namespaceAnnotations(pod.namespace) ?? {} }, pod.namespace);
+  return m.ok ? { groups: m.groups } : { groups: policy.podDefaultGroup ? [policy.podDefaultGroup] : [], problem: m.message };
+}
+
 /** The repair one pod needs, or undefined when its labels are right (or it is going away). */
 export function relabelFor(pod: PodFacts, policy: MembershipPolicy, namespaceAnnotations: NamespaceAnnotationsLookup): Relabel | undefined {
   if (pod.terminating) return undefined;
-  const m = deriveMembership(pod.annotations, policy, { allowList: 'on', annotations: namespaceAnnotations(pod.namespace) ?? {} }, pod.namespace);
-  const groups = m.ok ? m.groups : policy.podDefaultGroup ? [policy.podDefaultGroup] : [];
+  const { groups, problem } = storedPodGroups(pod, policy, namespaceAnnotations);
   const ops = membershipPatch(pod.labels, groups);
   if (!ops.length) return undefined;
-  return { namespace: pod.namespace, name: pod.name, ...(pod.resourceVersion ? { resourceVersion: pod.resourceVersion } : {}), ops, ...(m.ok ? {} : { problem: m.message }) };
+  return { namespace: pod.namespace, name: pod.name, ...(pod.resourceVersion ? { resourceVersion: pod.resourceVersion } : {}), ops, ...(problem ? { problem } : {}) };
 }
 
 export function planRelabels(pods: Iterable<PodFacts>, namespaceAnnotations: NamespaceAnnotationsLookup, policy: MembershipPolicy): Relabel[] {

@@ -7,72 +7,12 @@ import { CALICO_API_VERSION, CALICO_PLURALS, calicoCollectionPath, type CalicoAp
 import type { ActualObject } from '../core/diff.js';
 import type { ClusterNode } from '../core/inventory.js';
 import type { PodFacts } from '../core/relabel.js';
-import { isMembershipLabel, MANAGED_BY_VALUE, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from '../core/vocabulary.js';
 import { MANAGED_KINDS, MANAGED_SELECTOR } from './calico-store.js';
-import { clusterNodeOf, isAnnotatedForGroups, wireNetworkPolicy } from './cluster-reader.js';
+import { actualObjectOf, clusterNodeOf, isAnnotatedForGroups, namespaceAnnotationsOf, podFactsOf, wireNetworkPolicy, type NamespaceAnnotations } from './facts.js';
 import { type CacheOptions, type CacheSpec, type ListPage, WatchCache } from './watch-cache.js';
 
 export type { PodFacts } from '../core/relabel.js';
-
-/** What the membership rules read of a namespace: its allow-list annotation. */
-export type NamespaceAnnotations = Record<string, string>;
-
-interface Meta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  labels?: Record<string, string> | null;
-  annotations?: Record<string, string> | null;
-  deletionTimestamp?: unknown;
-  ownerReferences?: unknown[];
-  managedFields?: { manager?: string; operation?: string; fieldsV1?: Record<string, unknown> }[];
-}
-type Loose = { metadata?: Meta; spec?: Record<string, unknown> };
-
-export function podFactsOf(obj: Record<string, unknown>): PodFacts {
-  const { metadata: m = {}, spec = {} } = obj as Loose;
-  const labels = m.labels ? Object.fromEntries(Object.entries(m.labels).filter(([k]) => isMembershipLabel(k))) : undefined;
-  const annotation = m.annotations?.[SG_ANNOTATION];
-  return {
-    namespace: m.namespace ?? '',
-    name: m.name ?? '',
-    ...(m.uid ? { uid: m.uid } : {}),
-    ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
-    ...(labels ? { labels } : {}),
-    ...(annotation !== undefined ? { annotations: { [SG_ANNOTATION]: annotation } } : {}),
-    ...(typeof spec.nodeName === 'string' ? { nodeName: spec.nodeName } : {}),
-    ...(typeof spec.serviceAccountName === 'string' ? { serviceAccount: spec.serviceAccountName } : {}),
-    ...(m.deletionTimestamp ? { terminating: true } : {}),
-  };
-}
-
-export function namespaceAnnotationsOf(obj: Record<string, unknown>): NamespaceAnnotations {
-  const value = (obj as Loose).metadata?.annotations?.[NAMESPACE_ALLOWED_ANNOTATION];
-  return value === undefined ? {} : { [NAMESPACE_ALLOWED_ANNOTATION]: value };
-}
-
-/** Enough of an object sgbridge manages to diff against and to delete safely (its own managedFields entry only). */
-export function actualObjectOf(apiVersion: string, kind: CalicoKind): (obj: Record<string, unknown>) => ActualObject {
-  return (obj) => {
-    const { metadata: m = {}, spec } = obj as Loose;
-    const own = m.managedFields?.filter((f) => f.manager === MANAGED_BY_VALUE && f.operation === 'Apply');
-    return {
-      apiVersion,
-      kind,
-      metadata: {
-        name: m.name ?? '',
-        ...(m.namespace ? { namespace: m.namespace } : {}),
-        ...(m.uid ? { uid: m.uid } : {}),
-        ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
-        ...(m.labels ? { labels: m.labels } : {}),
-        ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
-        ...(own?.length ? { managedFields: own } : {}),
-      },
-      ...(spec ? { spec } : {}),
-    };
-  };
-}
+export { namespaceAnnotationsOf, podFactsOf, type NamespaceAnnotations } from './facts.js';
 
 const paged = (p: { limit: number; continue?: string }) => ({ limit: p.limit, ...(p.continue ? { _continue: p.continue } : {}) });
 
