@@ -138,6 +138,11 @@ export class WatchCache<T> {
     return this.syncedOnce && this.problem === undefined;
   }
 
+  /** True once the first list has arrived (changes before it are the list itself). */
+  get listed(): boolean {
+    return this.syncedOnce;
+  }
+
   get size(): number {
     return this.items.size;
   }

@@ -26,6 +26,8 @@ export class ClusterWriter {
   private readonly pods: PodWriter;
   /** object key → the resourceVersion sgbridge's last write gave it ('' once deleted). */
   private readonly written = new Map<string, string>();
+  /** Writes sent and not answered yet: their watch echo may arrive before the answer does. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(
     kc: KubeConfig,
@@ -46,6 +48,23 @@ export class ClusterWriter {
     if (this.written.size > REMEMBERED_WRITES) this.written.delete(this.written.keys().next().value!);
   }
 
+  /** The write of this object still waiting for its answer, if any: decide about its echo after it. */
+  pending(obj: { kind: string; metadata: { name: string; namespace?: string } }): Promise<unknown> | undefined {
+    return this.inFlight.get(objectKey(obj));
+  }
+
+  private track<T>(key: string, write: Promise<T>): Promise<T> {
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.set(key, settled);
+    void settled.then(() => {
+      if (this.inFlight.get(key) === settled) this.inFlight.delete(key);
+    });
+    return write;
+  }
+
   /** True when the object as the watch reports it is what sgbridge's own last write left. */
   isOwnWrite(obj: { kind: string; metadata: { name: string; namespace?: string; resourceVersion?: string } } | undefined, deleted = false): boolean {
     if (!obj) return false;
@@ -54,17 +73,23 @@ export class ClusterWriter {
   }
 
   /** `patched`: reserved labels were stripped first (one more write). */
-  async apply(a: Apply): Promise<{ patched: boolean }> {
-    if (a.stripLabels.length) await this.retry(() => this.store.removeLabels(a.object, a.stripLabels), true);
-    const out = await this.retry(() => this.store.apply(a.object), true);
-    const rv = out?.metadata?.resourceVersion;
-    if (rv) this.remember(objectKey(a.object), rv);
-    return { patched: a.stripLabels.length > 0 };
+  apply(a: Apply): Promise<{ patched: boolean }> {
+    const key = objectKey(a.object);
+    return this.track(
+      key,
+      (async () => {
+        if (a.stripLabels.length) await this.retry(() => this.store.removeLabels(a.object, a.stripLabels), true);
+        const out = await this.retry(() => this.store.apply(a.object), true);
+        const rv = out?.metadata?.resourceVersion;
+        if (rv) this.remember(key, rv);
+        return { patched: a.stripLabels.length > 0 };
+      })(),
+    );
   }
 
   async delete(d: ActualObject): Promise<DeleteOutcome> {
     try {
-      await this.retry(() => this.store.delete(d), false);
+      await this.track(objectKey(d), this.retry(() => this.store.delete(d), false));
       this.remember(objectKey(d), '');
       return 'deleted';
     } catch (err) {

@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { createEc2Client } from '../aws/ec2-reader.js';
 import { loadInventory } from '../aws/source.js';
 import type { CalicoApi } from '../core/calico.js';
+import type { ActualObject } from '../core/diff.js';
 import type { ClusterNode, Inventory, SecurityGroup } from '../core/inventory.js';
 import { MembershipPolicySource } from '../core/membership-policy.js';
 import { planRelabels, type PodFacts } from '../core/relabel.js';
@@ -20,7 +21,7 @@ import { detectCalicoApi } from '../kube/calico-api.js';
 import { allCaches, clusterCaches, type ClusterCaches, type NamespaceAnnotations } from '../kube/cluster-caches.js';
 import { EventRecorder } from '../kube/events.js';
 import { LEASE_NAME, LeaderElector } from '../kube/leader.js';
-import type { CacheOptions, WatchCache } from '../kube/watch-cache.js';
+import type { CacheChange, CacheOptions, WatchCache } from '../kube/watch-cache.js';
 import { ClusterWriter } from '../kube/writer.js';
 import type { Logger } from '../log.js';
 import { createRegistry } from '../metrics.js';
@@ -207,6 +208,7 @@ export function startSyncer(deps: SyncerDeps): Syncer {
     if (work.round) {
       await cachesSettled(parts.caches, deps.cacheWaitMs ?? 30_000);
       const result = await runRound(ctx, { awsFull: work.awsFull, groupIds: work.awsGroupIds });
+      recordSizes(parts.caches);
       if (result.result === 'success') elector.annotate(LAST_SYNC_ANNOTATION, new Date().toISOString());
       if (result.applied || result.deleted || result.relabelled) observePropagation(work, metrics);
       const w = waiters;
@@ -241,22 +243,34 @@ export function startSyncer(deps: SyncerDeps): Syncer {
   const subscribe = (p: Parts) => {
     const { caches, ctx } = p;
     const cluster = (what: string) => () => queue.add({ kind: 'cluster', what }, debounceMs);
+    // the first list is what the first round reads: only changes after it are triggers
+    const after = <T>(cache: WatchCache<T>, fn: (change: CacheChange<T>) => void) => cache.onChange((change) => cache.listed && fn(change));
     unsubscribe = [
-      caches.nodes.onChange(cluster('nodes')),
-      caches.networkPolicies.onChange(cluster('networkpolicies')),
-      ...caches.managed.map((c) => c.onChange((change) => isDrift(change, (o, deleted) => ctx.writer.isOwnWrite(o, deleted)) && cluster(c.spec.name)())),
-      caches.pods.onChange((change) => podNeedsRelabel(change, membership.current, (ns) => caches.namespaces.get(ns)) && queue.add({ kind: 'pods', keys: [change.key] }, relabelDelayMs)),
-      caches.namespaces.onChange((change) => {
+      after(caches.nodes, cluster('nodes')),
+      after(caches.networkPolicies, cluster('networkpolicies')),
+      ...caches.managed.map((c) => {
+        const drifted = cluster(c.spec.name);
+        const check = (change: CacheChange<ActualObject>): void => {
+          // the echo of a write whose answer has not arrived yet: decide once it has
+          const pending = ctx.writer.pending(change.type === 'delete' ? change.previous : change.object);
+          if (pending) void pending.then(() => check(change));
+          else if (isDrift(change, (o, deleted) => ctx.writer.isOwnWrite(o, deleted))) drifted();
+        };
+        return after(c, check);
+      }),
+      after(caches.pods, (change) => podNeedsRelabel(change, membership.current, (ns) => caches.namespaces.get(ns)) && queue.add({ kind: 'pods', keys: [change.key] }, relabelDelayMs)),
+      after(caches.namespaces, (change) => {
         if (!allowListChanged(change)) return;
         const keys = [...caches.pods.entries()].filter(([, pod]) => pod.namespace === change.key).map(([k]) => k);
         if (keys.length) queue.add({ kind: 'pods', keys }, relabelDelayMs);
       }),
     ];
-    const sizes = setInterval(() => {
-      for (const c of allCaches(caches)) metrics.cacheObjects.set({ cache: c.spec.name }, c.size);
-    }, 5_000);
+    const sizes = setInterval(() => recordSizes(caches), 5_000);
     sizes.unref();
     unsubscribe.push(() => clearInterval(sizes));
+  };
+  const recordSizes = (caches: ClusterCaches) => {
+    for (const c of allCaches(caches)) metrics.cacheObjects.set({ cache: c.spec.name }, c.size);
   };
   // the node groups of unannotated pods changed: every pod's labels may have to follow
   membership.onChange(() => leading && queue.add({ kind: 'pods' }, relabelDelayMs));
