@@ -90,6 +90,20 @@ export function isManaged(o: { metadata: { labels?: Record<string, string> } }):
   return o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
 }
 
+/**
+ * inSync, remembered per desired object for the actual object it was last compared with: rounds
+ * reuse both when nothing changed (the plan's desired objects when their facts are the same, the
+ * cache's objects until the watch reports a change), so an unchanged round compares nothing again.
+ */
+const lastComparison = new WeakMap<CalicoObject, { actual: ActualObject; inSync: boolean }>();
+function inSyncRemembered(desired: CalicoObject, actual: ActualObject): boolean {
+  const last = lastComparison.get(desired);
+  if (last?.actual === actual) return last.inSync;
+  const result = inSync(desired, actual);
+  lastComparison.set(desired, { actual, inSync: result });
+  return result;
+}
+
 /** The plan from desired objects (one API group) and what the cluster holds of the same kinds. */
 export function diff(desired: readonly CalicoObject[], actual: readonly ActualObject[]): Plan {
   const actualByKey = new Map(actual.map((a) => [objectKey(a), a]));
@@ -101,7 +115,7 @@ export function diff(desired: readonly CalicoObject[], actual: readonly ActualOb
     desiredKeys.add(key);
     const a = actualByKey.get(key);
     if (!a) plan.applies.push({ object: d, stripLabels: [], reason: 'missing' });
-    else if (inSync(d, a)) plan.unchanged++;
+    else if (inSyncRemembered(d, a)) plan.unchanged++;
     else plan.applies.push({ object: d, stripLabels: foreignReservedLabels(d, a), reason: 'changed' });
   }
   for (const a of actual) if (!desiredKeys.has(objectKey(a)) && isManaged(a)) plan.deletes.push(a);

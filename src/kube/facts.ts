@@ -74,10 +74,19 @@ export function namespaceAnnotationsOf(obj: Record<string, unknown>): NamespaceA
 }
 
 /** Enough of an object sgbridge manages to diff against and to delete safely (its own managedFields entry only). */
+const keysOnly = (o: unknown) => Object.fromEntries(Object.keys((o ?? {}) as object).filter((k) => k.startsWith('f:')).map((k) => [k, {}]));
+
+function ownedKeys(fieldsV1: Record<string, unknown> | undefined): Record<string, unknown> {
+  const f = (fieldsV1 ?? {}) as { 'f:spec'?: unknown; 'f:metadata'?: { 'f:labels'?: unknown } };
+  return { 'f:spec': keysOnly(f['f:spec']), 'f:metadata': { 'f:labels': keysOnly(f['f:metadata']?.['f:labels']) } };
+}
+
 export function actualObjectOf(apiVersion: string, kind: CalicoKind): (obj: Record<string, unknown>) => ActualObject {
   return (obj) => {
     const { metadata: m = {}, spec } = obj as Loose;
-    const own = m.managedFields?.filter((f) => f.manager === MANAGED_BY_VALUE && f.operation === 'Apply');
+    // of sgbridge's own managedFields entry the diff reads only which top-level spec fields and
+    // which labels it set: the rest mirrors the whole spec and would double what the cache holds
+    const own = m.managedFields?.filter((f) => f.manager === MANAGED_BY_VALUE && f.operation === 'Apply').map((f) => ({ manager: f.manager, operation: f.operation, fieldsV1: ownedKeys(f.fieldsV1) }));
     return {
       apiVersion,
       kind,
