@@ -2,7 +2,7 @@
 // doctor's reads alike): pure functions of the API's JSON (client-node's models read the same).
 import type { V1NetworkPolicy, V1Node } from '@kubernetes/client-node';
 import type { CalicoKind } from '../core/calico.js';
-import type { ActualObject } from '../core/diff.js';
+import { specDigestOf, type ActualObject } from '../core/diff.js';
 import type { ClusterNode } from '../core/inventory.js';
 import type { PodFacts } from '../core/relabel.js';
 import { isMembershipLabel, MANAGED_BY_VALUE, MATCH_SG_ANNOTATION, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from '../core/vocabulary.js';
@@ -99,7 +99,7 @@ export function actualObjectOf(apiVersion: string, kind: CalicoKind): (obj: Reco
         ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
         ...(own?.length ? { managedFields: own } : {}),
       },
-      ...(spec ? { spec } : {}),
+      ...(spec ? { specDigest: specDigestOf(spec) } : {}),
     };
   };
 }

@@ -70,11 +70,14 @@ describe('the syncer as a reconciler', () => {
     const policy = membershipPolicyFrom(settingsWith(), await tutorialInventory());
     const want = ['app', ...[...policy.nodeGroups, policy.podDefaultGroup].map((g) => `sg.aws.tigera.io/${g}`)].sort();
     await until(() => Object.keys((api.get('v1', 'Pod', 'sys', 'kube-system') as { metadata: { labels: Record<string, string> } }).metadata.labels).sort().join() === want.join(), { timeoutMs: 3_000, what: 'the relabel' });
-    expect(await total(registry, 'sgbridge_pods_relabelled_total')).toBe(1);
+    // the store has the patch before the syncer has its answer (and counts it)
+    await until(async () => (await total(registry, 'sgbridge_pods_relabelled_total')) === 1);
     // the pods-only work did it: propagation recorded from the pod event's trigger to the written patch
-    const histogram = (await registry.getMetricsAsJSON()).find((m) => m.name === 'sgbridge_sync_propagation_seconds')!;
-    const count = histogram.values.find((v) => (v as { metricName?: string }).metricName === 'sgbridge_sync_propagation_seconds_count' && (v.labels as { trigger?: string }).trigger === 'pods');
-    expect(count?.value).toBe(1);
+    const podsTriggered = async () => {
+      const histogram = (await registry.getMetricsAsJSON()).find((m) => m.name === 'sgbridge_sync_propagation_seconds')!;
+      return histogram.values.find((v) => (v as { metricName?: string }).metricName === 'sgbridge_sync_propagation_seconds_count' && (v.labels as { trigger?: string }).trigger === 'pods')?.value;
+    };
+    await until(async () => (await podsTriggered()) === 1, { what: 'propagation recorded for the pods trigger' });
   });
 
   it('re-reads only the groups an AWS event names and writes only what changed', async () => {
