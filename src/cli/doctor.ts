@@ -77,8 +77,9 @@ async function readLease(kc: KubeConfig, namespace: string): Promise<LeaseFacts 
 }
 
 export async function readClusterFacts(kc: KubeConfig, settings: Settings): Promise<{ facts: ClusterFacts; nodes: ClusterNode[] | string }> {
-  const [nodes, objects, webhooks, certificate, lease] = await Promise.all([
-    attempt(() => new ClusterReader(kc).nodes()),
+  const reader = new ClusterReader(kc);
+  const [nodes, objects, webhooks, certificate, lease, pods] = await Promise.all([
+    attempt(() => reader.nodes()),
     attempt(async () => {
       const store = new CalicoStore(kc, await detectCalicoApi(kc));
       return (await Promise.all(MANAGED_KINDS.map((k) => store.listManaged(k)))).flat();
@@ -86,8 +87,9 @@ export async function readClusterFacts(kc: KubeConfig, settings: Settings): Prom
     attempt(() => readWebhooks(kc)),
     readCertificate(kc, settings),
     attempt(() => readLease(kc, settings.namespace)),
+    attempt(() => reader.podsAndNamespaces()),
   ]);
-  return { facts: { objects: objects as ClusterFacts['objects'], webhooks, certificate, lease }, nodes };
+  return { facts: { objects: objects as ClusterFacts['objects'], webhooks, certificate, lease, pods }, nodes };
 }
 
 export interface DoctorRun {
@@ -116,10 +118,10 @@ export async function doctor(settings: Settings, kc: KubeConfig | undefined, now
 export function registerDoctor(program: Command): void {
   const cmd = program
     .command('doctor')
-    .description("check the integration's troubleshooting list: host endpoints, policies, trust and enforced groups, webhooks and caBundle, certificates, sync Lease; exits non-zero when a check fails")
+    .description("check the integration's troubleshooting list: host endpoints, policies, trust and enforced groups, webhooks and caBundle, certificates, sync Lease, pods' membership labels; exits non-zero when a check fails")
     .addOption(new Option('--output <FORMAT>', 'text or json ({"checks":[{"name","ok","detail","fix"}]})').choices(['text', 'json']).default('text'))
     .option('--no-cluster', 'check the inventory only, even when a cluster is reachable');
-  addSettingOptions(cmd, ['inventory', 'aws', 'vpcId', 'clusterName', 'nodeGroups', 'trustGroupId', 'enforcedGroupId', 'podDefaultGroupId', 'metadataAccess', 'hostEndpointNode', 'namespace', 'serviceName', 'tlsDir', 'resyncInterval']);
+  addSettingOptions(cmd, ['inventory', 'aws', 'vpcId', 'clusterName', 'nodeGroups', 'trustGroupId', 'enforcedGroupId', 'podDefaultGroupId', 'metadataAccess', 'hostEndpointNode', 'namespace', 'serviceName', 'tlsDir', 'resyncInterval', 'strict', 'namespaceDefault']);
   cmd.action(async () => {
     const settings = settingsFrom(cmd);
     const opts = cmd.opts<{ output: 'text' | 'json'; cluster: boolean }>();

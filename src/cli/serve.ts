@@ -11,13 +11,14 @@ import type { Registry } from 'prom-client';
 import { buildApp, type AdmissionApp } from '../admission/app.js';
 import { NO_NAMESPACE_FACTS, webhookHandlers } from '../admission/handlers.js';
 import { loadInventory } from '../aws/source.js';
-import type { Inventory } from '../core/inventory.js';
-import { membershipPolicyFrom } from '../core/membership-policy.js';
-import type { MembershipPolicy } from '../core/membership/index.js';
-import { protectionContextFrom, type ProtectionContext } from '../core/protection/index.js';
+import type { ClusterNode, Inventory } from '../core/inventory.js';
+import { MembershipPolicySource } from '../core/membership-policy.js';
+import { protectionContextFrom } from '../core/protection/index.js';
 import { SETTING_DEFS, type SettingName, type Settings } from '../core/settings.js';
+import { nodeCache } from '../kube/cluster-caches.js';
 import { loadClusterConfig } from '../kube/client.js';
 import { NamespaceCache } from '../kube/namespaces.js';
+import type { WatchCache } from '../kube/watch-cache.js';
 import { startClusterCertificates, type ClusterCertificates } from '../sync/cert-manager.js';
 import { startSyncer } from '../sync/syncer.js';
 import { createLogger, type Logger } from '../log.js';
@@ -41,6 +42,10 @@ export interface ServePieces {
   logger: Logger;
   app: AdmissionApp;
   namespaces: NamespaceCache;
+  /** The cluster's Nodes (watch-fed): the membership policy's node facts; the syncer reads the same cache. */
+  nodes: WatchCache<ClusterNode>;
+  /** The one membership policy both webhooks and the relabeller use. */
+  membership: MembershipPolicySource;
   /** The certificate Secret loop, when serving from the Secret (tlsSecret). */
   certificates?: ClusterCertificates;
 }
@@ -63,7 +68,7 @@ export const admissionOnly: ClusterParts = async () => ({ stop: async () => unde
  * feed both webhooks, and whose leadership also decides who renews the certificates.
  */
 export const syncerParts: ClusterParts = async (p) => {
-  const syncer = startSyncer({ kubeConfig: p.kubeConfig, settings: p.settings, log: p.logger, registry: p.registry, onInventory: p.setInventory });
+  const syncer = startSyncer({ kubeConfig: p.kubeConfig, settings: p.settings, log: p.logger, registry: p.registry, onInventory: p.setInventory, membership: p.membership, shared: { nodes: p.nodes, namespaces: p.namespaces.cache } });
   p.certificates?.setLeader(() => syncer.elector.isLeader());
   return { stop: () => syncer.stop() };
 };
@@ -124,14 +129,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const out = opts.out ?? ((text: string) => void process.stdout.write(text));
 
   let inventory = await loadInventory(settings);
-  let policy: MembershipPolicy;
-  let protection: ProtectionContext;
+  // One membership policy (issue 23): from the inventory and, once a cluster is reachable, its
+  // Nodes; the validating webhook's rule 6 gets the same policy object.
+  const membership = new MembershipPolicySource(settings, { inventory });
+  let protection = protectionContextFrom(settings, inventory, { membership: membership.current });
+  membership.onChange((policy) => (protection = protectionContextFrom(settings, inventory, { membership: policy })));
   const setInventory = (next: Inventory) => {
-    policy = membershipPolicyFrom(settings, next);
-    protection = protectionContextFrom(settings, next, { membership: policy });
     inventory = next;
+    if (!membership.update({ inventory: next })) protection = protectionContextFrom(settings, next, { membership: membership.current });
   };
-  setInventory(inventory);
 
   if (opts.renderTo) {
     const summary = await renderToFile(settings, opts.renderTo);
@@ -140,11 +146,19 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
   const kubeConfig = opts.kubeConfig === null ? undefined : (opts.kubeConfig ?? loadClusterConfig());
   const namespaces = kubeConfig ? new NamespaceCache(kubeConfig, { logger }) : undefined;
+  const nodes = kubeConfig ? nodeCache(kubeConfig, { log: logger }) : undefined;
+  if (nodes) {
+    // unannotated pods get the groups of the cluster's nodes: the policy follows them
+    const follow = () => membership.update({ clusterNodes: [...nodes.values()] });
+    nodes.onChange(follow);
+    void nodes.synced().then(follow);
+    void nodes.start();
+  }
   if (namespaces) await namespaces.start();
   else logger.info('no cluster configured: the namespace allow-list (aws.tigera.io/allowed-security-groups) is off and the syncer does not run');
 
   const handlers = webhookHandlers(
-    () => policy,
+    () => membership.current,
     () => protection,
     namespaces ? (ns, ctx) => namespaces.facts(ns, ctx.timeoutMs) : NO_NAMESPACE_FACTS,
   );
@@ -158,14 +172,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     logger,
     registry,
     handlers,
-    readiness: () => (namespaces && !namespaces.ready ? { ready: false, reason: 'namespace list not loaded yet' } : { ready: true }),
+    readiness: () =>
+      namespaces && !namespaces.ready ? { ready: false, reason: 'namespace list not loaded yet' } : nodes && !nodes.ready ? { ready: false, reason: 'node list not loaded yet (the node groups of unannotated pods come from it)' } : { ready: true },
   });
   await app.listen({ host: settings.listen, port: settings.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const url = `https://${hostForUrl(settings.listen)}:${port}`;
 
-  const cluster = kubeConfig && namespaces ? await (opts.clusterParts ?? admissionOnly)({ settings, kubeConfig, inventory: () => inventory, setInventory, registry, logger, app, namespaces, certificates }) : undefined;
+  const cluster = kubeConfig && namespaces && nodes ? await (opts.clusterParts ?? admissionOnly)({ settings, kubeConfig, inventory: () => inventory, setInventory, registry, logger, app, namespaces, nodes, membership, certificates }) : undefined;
   out(tryItText(settings, url));
 
   let stopping: Promise<void> | undefined;
@@ -174,6 +189,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       await cluster?.stop();
       await app.close(); // stops accepting, drains in-flight requests
       await namespaces?.stop();
+      nodes?.stop();
       if (certificates) await certificates.stop();
       else tls.close();
     })());

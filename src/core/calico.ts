@@ -15,6 +15,21 @@ export const CALICO_API_VERSION: Record<CalicoApi, string> = {
   v3: 'projectcalico.org/v3',
 };
 
+/** The resource (plural) of each kind, the same in both API groups. */
+export const CALICO_PLURALS: Record<CalicoKind, string> = {
+  Tier: 'tiers',
+  GlobalNetworkPolicy: 'globalnetworkpolicies',
+  NetworkPolicy: 'networkpolicies',
+  HostEndpoint: 'hostendpoints',
+  GlobalNetworkSet: 'globalnetworksets',
+  NetworkSet: 'networksets',
+};
+
+/** The collection path of a kind (all namespaces), e.g. /apis/crd.projectcalico.org/v1/tiers. */
+export function calicoCollectionPath(api: CalicoApi, kind: CalicoKind): string {
+  return `/apis/${CALICO_API_VERSION[api]}/${CALICO_PLURALS[kind]}`;
+}
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;

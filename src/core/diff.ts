@@ -3,6 +3,7 @@
 // it sets (and, through managedFields, the ones it set before and no longer wants), and owner
 // references. Deletions are planned only for objects carrying sgbridge's managed-by label that
 // are no longer desired — never for anything else.
+import { createHash } from 'node:crypto';
 import { objectKey, type CalicoObject } from './calico.js';
 import { isMembershipLabel, MANAGED_BY_LABEL, MANAGED_BY_VALUE, VPC_MEMBER_LABEL } from './vocabulary.js';
 
@@ -20,6 +21,11 @@ export interface ActualObject {
     managedFields?: { manager?: string; operation?: string; fieldsV1?: Record<string, unknown> }[];
   };
   spec?: Record<string, unknown>;
+  /**
+   * Instead of `spec`, a digest of each top-level spec field (specDigestOf): what a cache keeps,
+   * so that 59k cached objects do not cost as much memory as the objects themselves.
+   */
+  specDigest?: Record<string, string>;
 }
 
 export interface Apply {
@@ -54,6 +60,24 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** JSON with object keys sorted and undefined members left out: equal exactly when deepEqual says so. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((x) => canonicalJson(x)).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+}
+
+const digestOf = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('base64');
+
+/** A digest per top-level spec field, for ActualObject.specDigest. */
+export function specDigestOf(spec: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec)) if (v !== undefined) out[k] = digestOf(v);
+  return out;
+}
+
 /** Top-level spec keys and label keys sgbridge's last apply set (from managedFields), if known. */
 function ownedBySgbridge(actual: ActualObject): { spec: Set<string>; labels: Set<string> } | undefined {
   const entry = actual.metadata.managedFields?.find((m) => m.manager === MANAGED_BY_VALUE && m.operation === 'Apply');
@@ -69,10 +93,11 @@ const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].
 export function inSync(desired: CalicoObject, actual: ActualObject): boolean {
   const want = JSON.parse(JSON.stringify(desired)) as CalicoObject;
   const spec = actual.spec ?? {};
+  const digests = actual.specDigest;
   const owned = ownedBySgbridge(actual);
   const wantSpecKeys = new Set(Object.keys(want.spec ?? {}));
-  if (owned ? !sameSet(owned.spec, wantSpecKeys) : !sameSet(new Set(Object.keys(spec)), wantSpecKeys)) return false;
-  for (const k of wantSpecKeys) if (!deepEqual(want.spec[k], spec[k])) return false;
+  if (owned ? !sameSet(owned.spec, wantSpecKeys) : !sameSet(new Set(Object.keys(digests ?? spec)), wantSpecKeys)) return false;
+  for (const k of wantSpecKeys) if (digests ? digests[k] !== digestOf(want.spec[k]) : !deepEqual(want.spec[k], spec[k])) return false;
   const wantLabels = want.metadata.labels ?? {};
   const labels = actual.metadata.labels ?? {};
   for (const [k, v] of Object.entries(wantLabels)) if (labels[k] !== v) return false;
@@ -90,6 +115,20 @@ export function isManaged(o: { metadata: { labels?: Record<string, string> } }):
   return o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
 }
 
+/**
+ * inSync, remembered per desired object for the actual object it was last compared with: rounds
+ * reuse both when nothing changed (the plan's desired objects when their facts are the same, the
+ * cache's objects until the watch reports a change), so an unchanged round compares nothing again.
+ */
+const lastComparison = new WeakMap<CalicoObject, { actual: ActualObject; inSync: boolean }>();
+function inSyncRemembered(desired: CalicoObject, actual: ActualObject): boolean {
+  const last = lastComparison.get(desired);
+  if (last?.actual === actual) return last.inSync;
+  const result = inSync(desired, actual);
+  lastComparison.set(desired, { actual, inSync: result });
+  return result;
+}
+
 /** The plan from desired objects (one API group) and what the cluster holds of the same kinds. */
 export function diff(desired: readonly CalicoObject[], actual: readonly ActualObject[]): Plan {
   const actualByKey = new Map(actual.map((a) => [objectKey(a), a]));
@@ -101,7 +140,7 @@ export function diff(desired: readonly CalicoObject[], actual: readonly ActualOb
     desiredKeys.add(key);
     const a = actualByKey.get(key);
     if (!a) plan.applies.push({ object: d, stripLabels: [], reason: 'missing' });
-    else if (inSync(d, a)) plan.unchanged++;
+    else if (inSyncRemembered(d, a)) plan.unchanged++;
     else plan.applies.push({ object: d, stripLabels: foreignReservedLabels(d, a), reason: 'changed' });
   }
   for (const a of actual) if (!desiredKeys.has(objectKey(a)) && isManaged(a)) plan.deletes.push(a);

@@ -58,6 +58,7 @@ export const SETTING_DEFS = {
   allowListWriterUsers: def({ kind: 'list', default: [] as string[], arg: 'USERS', help: "users who may change a namespace's aws.tigera.io/allowed-security-groups annotation (besides sgbridge and break-glass)" }),
   allowListWriterGroups: def({ kind: 'list', default: ['system:masters'], arg: 'GROUPS', help: "groups who may change a namespace's aws.tigera.io/allowed-security-groups annotation (besides sgbridge and break-glass)" }),
   resyncInterval: def({ kind: 'number', default: 10, arg: 'SECONDS', help: 'seconds between sync rounds', check: range(1, 3600) }),
+  cacheRelistInterval: def({ kind: 'number', default: 3600, arg: 'SECONDS', help: "seconds between the syncer's safety re-lists of its watch-fed caches (between them it only watches); 0 = never", check: (v: number) => (v === 0 || (v >= 60 && v <= 86400) ? undefined : 'expected 0 (never) or a number from 60 to 86400') }),
   deleteThreshold: def({ kind: 'number', default: 0.5, arg: 'SHARE', help: "largest share (0-1) of sgbridge's objects one round may delete before holding deletions", check: range(0, 1) }),
   deleteHoldRounds: def({ kind: 'int', default: 3, arg: 'N', help: 'rounds a held deletion must repeat before it goes through', check: range(1, 1000) }),
   allowDeletions: def({ kind: 'bool', default: false, help: 'let a large deletion through at once (operator override)' }),

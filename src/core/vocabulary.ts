@@ -13,6 +13,8 @@ export const MATCH_SG_ANNOTATION = 'rules.networkpolicy.tigera.io/match-security
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'sgbridge';
 export const CALICO_TIER_LABEL = 'projectcalico.org/tier';
+/** On the sync Lease: when the last fully successful round ended (ISO 8601); doctor reads it. */
+export const LAST_SYNC_ANNOTATION = 'sgbridge.io/last-successful-sync';
 
 export const TIERS = {
   remote: { name: 'sg-remote', order: 105 },

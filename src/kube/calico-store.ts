@@ -3,7 +3,7 @@
 // its own), delete only with preconditions (uid + resourceVersion: never an object that changed
 // or was recreated since it was read), and removal of reserved labels someone else added.
 import { CustomObjectsApi, type KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { CALICO_API_VERSION, type CalicoApi, type CalicoKind, type CalicoObject } from '../core/calico.js';
+import { CALICO_API_VERSION, CALICO_PLURALS, type CalicoApi, type CalicoKind, type CalicoObject } from '../core/calico.js';
 import type { ActualObject } from '../core/diff.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/vocabulary.js';
 
@@ -12,15 +12,6 @@ export const FIELD_MANAGER = 'sgbridge';
 export const MANAGED_KINDS: readonly CalicoKind[] = ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'HostEndpoint', 'GlobalNetworkSet'];
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 const PAGE_SIZE = 500;
-
-export const CALICO_PLURALS: Record<CalicoKind, string> = {
-  Tier: 'tiers',
-  GlobalNetworkPolicy: 'globalnetworkpolicies',
-  NetworkPolicy: 'networkpolicies',
-  HostEndpoint: 'hostendpoints',
-  GlobalNetworkSet: 'globalnetworksets',
-  NetworkSet: 'networksets',
-};
 
 interface RawList {
   items?: ActualObject[];
@@ -64,11 +55,6 @@ export class CalicoStore {
       token = page.metadata?.continue || undefined;
     } while (token);
     return out;
-  }
-
-  /** The collection's current resourceVersion (where a watch starts). */
-  async collectionVersion(kind: CalicoKind): Promise<string | undefined> {
-    return (await this.page(kind, 1)).metadata?.resourceVersion;
   }
 
   /** Server-side apply of the whole intent; fields sgbridge set before and now omits are removed. */

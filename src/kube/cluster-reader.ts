@@ -1,9 +1,9 @@
-// What the syncer reads from the cluster besides its own objects: Nodes (instance id from
-// spec.providerID, addresses), NetworkPolicies annotated for match-security-groups, Namespaces
-// (for the allow-list) and Pods (for relabelling). Every list reads all pages.
-import { CoreV1Api, type KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Node, type V1Pod } from '@kubernetes/client-node';
+// One-off reads of the cluster, all pages, for the commands that do not watch (doctor, explain):
+// Nodes as the translation needs them, and pods and namespaces as the pod cache keeps them.
+import { CoreV1Api, type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { PodFacts } from '../core/relabel.js';
 import type { ClusterNode } from '../core/inventory.js';
-import { MATCH_SG_ANNOTATION } from '../core/vocabulary.js';
+import { clusterNodeOf, namespaceAnnotationsOf, podFactsOf } from './facts.js';
 
 const PAGE_SIZE = 500;
 
@@ -23,69 +23,26 @@ async function allPages<T>(fetchPage: (token: string | undefined) => Promise<Pag
   return out;
 }
 
-/** aws:///us-east-1a/i-0123456789abcdef0 → i-0123456789abcdef0 */
-export function instanceIdFromProviderId(providerId: string | undefined): string | undefined {
-  const m = providerId?.match(/^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/);
-  return m?.[1];
-}
-
-export function clusterNodeOf(node: V1Node): ClusterNode {
-  const addresses = (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
-  const instanceId = instanceIdFromProviderId(node.spec?.providerID);
-  return { name: node.metadata?.name ?? '', ...(instanceId ? { instanceId } : {}), addresses: [...new Set(addresses)] };
-}
-
-export function isAnnotatedForGroups(np: { metadata?: { annotations?: Record<string, string> } }): boolean {
-  return np.metadata?.annotations?.[MATCH_SG_ANNOTATION] === 'true';
-}
-
-/** client-node's models rename `from` to `_from`; the companion translation reads the API's JSON. */
-export function wireNetworkPolicy(np: V1NetworkPolicy): unknown {
-  const json = JSON.parse(JSON.stringify(np)) as { spec?: { ingress?: Record<string, unknown>[] } };
-  for (const rule of json.spec?.ingress ?? []) {
-    if ('_from' in rule) {
-      rule.from = rule._from;
-      delete rule._from;
-    }
-  }
-  return json;
-}
-
 export class ClusterReader {
   private readonly core: CoreV1Api;
-  private readonly networking: NetworkingV1Api;
 
   constructor(kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api);
-    this.networking = kc.makeApiClient(NetworkingV1Api);
   }
 
-  /** Current resourceVersions of the watched collections (where a watch starts). */
-  async nodesVersion(): Promise<string | undefined> {
-    return (await this.core.listNode({ limit: 1 })).metadata?.resourceVersion;
-  }
-
-  async networkPoliciesVersion(): Promise<string | undefined> {
-    return (await this.networking.listNetworkPolicyForAllNamespaces({ limit: 1 })).metadata?.resourceVersion;
+  /** Every pod as the pod cache keeps it, and every namespace's allow-list annotation (doctor's pod check). */
+  async podsAndNamespaces(): Promise<{ pods: PodFacts[]; namespaces: Record<string, Record<string, string>> }> {
+    const [pods, namespaces] = await Promise.all([
+      allPages<V1Pod>((token) => this.core.listPodForAllNamespaces({ limit: PAGE_SIZE, _continue: token })),
+      allPages<V1Namespace>((token) => this.core.listNamespace({ limit: PAGE_SIZE, _continue: token })),
+    ]);
+    return { pods: pods.map((p) => podFactsOf(p as never)), namespaces: Object.fromEntries(namespaces.map((ns) => [ns.metadata?.name ?? '', namespaceAnnotationsOf(ns as never)])) };
   }
 
   async nodes(): Promise<ClusterNode[]> {
     const nodes = await allPages<V1Node>((token) => this.core.listNode({ limit: PAGE_SIZE, _continue: token }));
     return nodes.map(clusterNodeOf).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
-
-  /** NetworkPolicies carrying match-security-groups: "true", in their wire form (the companion input). */
-  async annotatedNetworkPolicies(): Promise<unknown[]> {
-    const all = await allPages<V1NetworkPolicy>((token) => this.networking.listNetworkPolicyForAllNamespaces({ limit: PAGE_SIZE, _continue: token }));
-    return all.filter(isAnnotatedForGroups).map(wireNetworkPolicy);
-  }
-
-  async namespaces(): Promise<Map<string, Record<string, string>>> {
-    const all = await allPages((token) => this.core.listNamespace({ limit: PAGE_SIZE, _continue: token }));
-    return new Map(all.map((ns) => [ns.metadata?.name ?? '', ns.metadata?.annotations ?? {}]));
-  }
-
-  async pods(): Promise<V1Pod[]> {
-    return allPages<V1Pod>((token) => this.core.listPodForAllNamespaces({ limit: PAGE_SIZE, _continue: token }));
-  }
 }
+
+export { clusterNodeOf, instanceIdFromProviderId, isAnnotatedForGroups, wireNetworkPolicy } from './facts.js';

@@ -18,7 +18,7 @@ export interface ApiPermission {
 
 export const API_PERMISSIONS: ApiPermission[] = [
   { group: '', resource: 'namespaces', verbs: ['get', 'list', 'watch'], scope: 'cluster', usedBy: 'admission: namespace allow-list cache' },
-  // syncer (src/kube/calico-store.ts, cluster-reader.ts, watches.ts, leader.ts, events.ts)
+  // syncer (src/kube/calico-store.ts, cluster-caches.ts, leader.ts, events.ts)
   ...(['crd.projectcalico.org', 'projectcalico.org'] as const).flatMap((group) =>
     ['tiers', 'globalnetworkpolicies', 'networkpolicies', 'hostendpoints', 'globalnetworksets'].map(
       (resource): ApiPermission => ({ group, resource, verbs: ['list', 'watch', 'patch', 'delete'], scope: 'cluster', usedBy: 'syncer: list own objects, server-side apply, delete with preconditions, watch for drift' }),
@@ -26,7 +26,7 @@ export const API_PERMISSIONS: ApiPermission[] = [
   ),
   { group: '', resource: 'nodes', verbs: ['list', 'watch'], scope: 'cluster', usedBy: 'syncer: node instance ids and addresses' },
   { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['list', 'watch'], scope: 'cluster', usedBy: 'syncer: match-security-groups companions' },
-  { group: '', resource: 'pods', verbs: ['list', 'patch'], scope: 'cluster', usedBy: 'syncer: relabel pods whose membership labels are wrong' },
+  { group: '', resource: 'pods', verbs: ['list', 'watch', 'patch'], scope: 'cluster', usedBy: 'syncer: pod cache (membership labels and annotation), relabel pods whose membership labels are wrong' },
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'namespace', usedBy: 'syncer: leader election Lease sgbridge-syncer' },
   { group: '', resource: 'events', verbs: ['create'], scope: 'namespace', usedBy: 'syncer: DeletionHeld events' },
   // certificates (src/kube/cert-secret.ts, webhook-cabundle.ts; src/sync/cert-manager.ts)

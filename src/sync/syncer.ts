@@ -1,30 +1,45 @@
-// The syncer (SPEC §4): runs a round on becoming leader, every resync interval (stretched while
-// EC2 throttles), and shortly after a watch reports a change to its own objects, Nodes or
-// annotated NetworkPolicies (debounced, so a burst of events makes one round). Only the Lease
-// holder syncs; `serve` composes startSyncer(), `sync --once` calls runOnce().
+// The syncer (SPEC §4) as a reconciler: watch-fed caches of the cluster, one coalescing work
+// queue, and rounds that read → plan → write → record. Triggers: the resync timer (a full AWS
+// read; stretched while EC2 throttles), an AWS change event (re-reads the groups it names), a
+// cache event that matters (nodes, annotated NetworkPolicies, drift of sgbridge's own objects)
+// and pods whose membership labels are wrong (relabelled by themselves, within moments). Only the
+// Lease holder syncs; `serve` composes startSyncer(), `sync --once` calls runOnce().
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { createEc2Client } from '../aws/ec2-reader.js';
 import { loadInventory } from '../aws/source.js';
 import type { CalicoApi } from '../core/calico.js';
-import type { Inventory } from '../core/inventory.js';
+import type { ActualObject } from '../core/diff.js';
+import type { ClusterNode, Inventory, SecurityGroup } from '../core/inventory.js';
+import { MembershipPolicySource } from '../core/membership-policy.js';
+import { planRelabels, type PodFacts } from '../core/relabel.js';
 import { NO_HOLD } from '../core/safety.js';
 import type { Settings } from '../core/settings.js';
+import { LAST_SYNC_ANNOTATION } from '../core/vocabulary.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
-import { CALICO_PLURALS, CalicoStore, MANAGED_KINDS, MANAGED_SELECTOR } from '../kube/calico-store.js';
-import { ClusterReader, clusterNodeOf, isAnnotatedForGroups } from '../kube/cluster-reader.js';
+import { allCaches, clusterCaches, type ClusterCaches, type NamespaceAnnotations } from '../kube/cluster-caches.js';
 import { EventRecorder } from '../kube/events.js';
 import { LEASE_NAME, LeaderElector } from '../kube/leader.js';
-import { TriggerWatch, type WatchOptions } from '../kube/watches.js';
+import type { CacheChange, CacheOptions, WatchCache } from '../kube/watch-cache.js';
+import { ClusterWriter } from '../kube/writer.js';
 import type { Logger } from '../log.js';
 import { createRegistry } from '../metrics.js';
+import { InventorySource } from './inventory-source.js';
 import { syncMetrics, type SyncMetrics } from './metrics.js';
-import { runRound, type RoundContext, type RoundResult } from './round.js';
+import { allowListChanged, isDrift, podNeedsRelabel } from './predicates.js';
+import { runRound, writeRelabels, type RoundContext, type RoundResult } from './round.js';
+import { WorkQueue, type Work } from './work-queue.js';
 
 export type { RoundResult } from './round.js';
+export { LAST_SYNC_ANNOTATION };
 
-export const LAST_SYNC_ANNOTATION = 'sgbridge.io/last-successful-sync';
+/** What an AWS change event asks for (the SQS consumer's output). */
+export interface AwsChange {
+  securityGroupIds: string[];
+  /** Something changed that no group id pins down (ENIs, instances): read everything. */
+  full: boolean;
+}
 
 export interface SyncerDeps {
   kubeConfig: KubeConfig;
@@ -33,23 +48,32 @@ export interface SyncerDeps {
   registry?: Registry;
   /** Where the inventory comes from (default: loadInventory(settings): EC2 with --aws, else the file). */
   readInventory?: () => Promise<Inventory>;
+  /** Re-reads only the named groups (an AWS event named them); without it such events read in full. */
+  readSecurityGroups?: (ids: string[]) => Promise<SecurityGroup[]>;
   /** Skip discovery (tests; or when the caller already knows). */
   calicoApi?: CalicoApi;
   /** Lease holder identity (default: POD_NAME or the host name). */
   identity?: string;
   leader?: { leaseDurationSeconds?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
-  /** Delay between a watch event and the round it triggers (default 500 ms). */
+  /** Delay between a trigger and the work it starts (default 500 ms). */
   debounceMs?: number;
+  /** Delay between a pod event and its relabel (default 100 ms). */
+  relabelDelayMs?: number;
   /** Resync interval in ms, overriding settings.resyncInterval (tests). */
   intervalMs?: number;
-  watch?: WatchOptions;
+  /** Watch settings of the caches (timeouts, watchdog, safety re-list; default from settings). */
+  watch?: CacheOptions;
+  /** Longest wait for the caches' first list before a round counts them as failed reads. */
+  cacheWaitMs?: number;
   writeAttempts?: number;
   writeBaseDelayMs?: number;
-  /** Called with every inventory a round read in full (serve hands it to the webhooks). */
+  /** Called with every inventory a round read (serve hands it to the webhooks). */
   onInventory?: (inventory: Inventory) => void;
+  /** The process's one membership policy (serve's); default: the syncer's own. */
+  membership?: MembershipPolicySource;
+  /** Caches serve already runs (started by serve), read here rather than watched twice. */
+  shared?: { nodes?: WatchCache<ClusterNode>; namespaces?: WatchCache<NamespaceAnnotations> };
 }
-
-const GROUP_VERSION: Record<CalicoApi, string> = { crd: 'crd.projectcalico.org/v1', v3: 'projectcalico.org/v3' };
 
 function defaultIdentity(): string {
   return process.env.POD_NAME || hostname();
@@ -62,31 +86,82 @@ function inventoryReader(deps: SyncerDeps): () => Promise<Inventory> {
   return client ? async () => (await import('../aws/ec2-reader.js')).readInventoryFromEc2({ vpcId: deps.settings.vpcId, client }) : () => loadInventory(deps.settings);
 }
 
-function contextFor(deps: SyncerDeps, api: CalicoApi, metrics: SyncMetrics, readInventory: () => Promise<Inventory>, events?: EventRecorder): RoundContext {
+function cacheOptions(deps: SyncerDeps, metrics: SyncMetrics): CacheOptions {
   return {
-    kubeConfig: deps.kubeConfig,
+    log: deps.log,
+    relistMs: deps.settings.cacheRelistInterval * 1000,
+    onRestart: (cache, reason) => metrics.watchRestarts.inc({ cache, reason }),
+    ...deps.watch,
+  };
+}
+
+/** A cache that failed this many times in a row is reported as a failed read rather than waited for. */
+const CACHE_ATTEMPTS = 3;
+
+/** Resolves when every cache is ready or has failed CACHE_ATTEMPTS times in a row, or after `ms` (a round then reports the others as failed reads). */
+async function cachesSettled(caches: ClusterCaches, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  const settled = () => allCaches(caches).every((c) => c.ready || c.failuresInARow >= CACHE_ATTEMPTS);
+  while (!settled() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
+interface Parts {
+  ctx: RoundContext;
+  caches: ClusterCaches;
+  /** Caches this syncer started (not serve's shared ones). */
+  owned: WatchCache<unknown>[];
+}
+
+async function makeParts(deps: SyncerDeps, api: CalicoApi, metrics: SyncMetrics, inventory: InventorySource, membership: MembershipPolicySource, events?: EventRecorder): Promise<Parts> {
+  const caches = clusterCaches(deps.kubeConfig, api, cacheOptions(deps, metrics), deps.shared);
+  const shared = new Set<unknown>([deps.shared?.nodes, deps.shared?.namespaces].filter(Boolean));
+  const owned = allCaches(caches).filter((c) => !shared.has(c));
+  for (const c of allCaches(caches)) void c.start();
+  const writer = new ClusterWriter(deps.kubeConfig, api, { ...(deps.writeAttempts !== undefined ? { attempts: deps.writeAttempts } : {}), ...(deps.writeBaseDelayMs !== undefined ? { baseDelayMs: deps.writeBaseDelayMs } : {}) });
+  const ctx: RoundContext = {
     settings: deps.settings,
     calicoApi: api,
-    readInventory,
+    inventory,
+    caches,
+    membership,
+    writer,
     log: deps.log,
     metrics,
     hold: NO_HOLD,
     ...(events ? { events } : {}),
-    ...(deps.writeAttempts !== undefined ? { writeAttempts: deps.writeAttempts } : {}),
-    ...(deps.writeBaseDelayMs !== undefined ? { writeBaseDelayMs: deps.writeBaseDelayMs } : {}),
     ...(deps.onInventory ? { onInventory: deps.onInventory } : {}),
   };
+  return { ctx, caches, owned };
 }
 
-/** Rounds without leader election that share their state (held deletions) from call to call. */
+function membershipFor(deps: SyncerDeps, inventory: InventorySource): MembershipPolicySource {
+  return deps.membership ?? new MembershipPolicySource(deps.settings, { inventory: inventory.current ?? { vpcId: deps.settings.vpcId, securityGroups: [], networkInterfaces: [], prefixLists: [] } });
+}
+
+/**
+ * Rounds without leader election that share their state (held deletions) from call to call. Each
+ * call lists the cluster afresh (its caches live for that call only): `sync --once`, and today's
+ * re-list round in the benchmark.
+ */
 export function roundRunner(deps: SyncerDeps): () => Promise<RoundResult> {
   const metrics = syncMetrics(deps.registry ?? createRegistry(false));
   const events = new EventRecorder(deps.kubeConfig, { namespace: deps.settings.namespace, leaseName: LEASE_NAME, instance: deps.identity ?? defaultIdentity() });
-  const readInventory = inventoryReader(deps);
-  let ctx: RoundContext | undefined;
+  const inventory = new InventorySource({ readInventory: inventoryReader(deps) });
+  const membership = membershipFor(deps, inventory);
+  let api: CalicoApi | undefined;
+  let hold = NO_HOLD;
   return async () => {
-    ctx ??= contextFor(deps, deps.calicoApi ?? (await detectCalicoApi(deps.kubeConfig, deps.log)), metrics, readInventory, events);
-    return runRound(ctx);
+    api ??= deps.calicoApi ?? (await detectCalicoApi(deps.kubeConfig, deps.log));
+    const parts = await makeParts({ ...deps, shared: {} }, api, metrics, inventory, membership, events);
+    try {
+      await cachesSettled(parts.caches, deps.cacheWaitMs ?? 30_000);
+      parts.ctx.hold = hold;
+      const result = await runRound(parts.ctx);
+      hold = parts.ctx.hold;
+      return result;
+    } finally {
+      for (const c of parts.owned) c.stop();
+    }
   };
 }
 
@@ -101,6 +176,12 @@ export interface Syncer {
   elector: LeaderElector;
   /** Resolves after the next round finishes (tests). */
   nextRound(): Promise<RoundResult>;
+  /** An AWS change event (the SQS consumer calls this): a round soon, re-reading only the named groups. */
+  awsChanged(change: AwsChange): void;
+  /** The caches, once leading (tests and the benchmark read their counters). */
+  caches(): ClusterCaches | undefined;
+  /** The work queue (its depth and interval). */
+  queue: WorkQueue;
 }
 
 export function startSyncer(deps: SyncerDeps): Syncer {
@@ -109,149 +190,133 @@ export function startSyncer(deps: SyncerDeps): Syncer {
   const metrics = syncMetrics(deps.registry ?? createRegistry(false));
   const elector = new LeaderElector({ kubeConfig: deps.kubeConfig, namespace: settings.namespace, identity, log, ...deps.leader });
   const events = new EventRecorder(deps.kubeConfig, { namespace: settings.namespace, leaseName: elector.name, instance: identity, leaseUid: () => elector.leaseUid });
-  const readInventory = inventoryReader(deps);
-  const baseMs = deps.intervalMs ?? settings.resyncInterval * 1000;
-  let intervalMs = baseMs;
-  metrics.interval.set(intervalMs / 1000);
+  const inventory = new InventorySource({ readInventory: inventoryReader(deps), ...(deps.readSecurityGroups ? { readSecurityGroups: deps.readSecurityGroups } : {}) });
+  const membership = membershipFor(deps, inventory);
+  const debounceMs = deps.debounceMs ?? 500;
+  const relabelDelayMs = deps.relabelDelayMs ?? 100;
   metrics.leader.set(0);
 
-  let ctx: RoundContext | undefined;
-  let watches: TriggerWatch[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let dueAt = Infinity;
-  let running: Promise<void> | undefined;
-  let dirty = false;
-  let active = false;
+  let parts: Parts | undefined;
+  let api: CalicoApi | undefined;
+  let unsubscribe: (() => void)[] = [];
   let waiters: ((r: RoundResult) => void)[] = [];
-  const nodeFacts = new Map<string, string>();
-  const annotatedPolicies = new Set<string>();
+  let leading = false;
 
-  const schedule = (delayMs: number) => {
-    if (!active) return;
-    const at = Date.now() + delayMs;
-    if (at >= dueAt && timer) return;
-    if (timer) clearTimeout(timer);
-    dueAt = at;
-    timer = setTimeout(() => {
-      timer = undefined;
-      dueAt = Infinity;
-      void round();
-    }, delayMs);
-  };
-
-  const trigger = () => {
-    if (!active) return;
-    if (running) dirty = true;
-    else schedule(deps.debounceMs ?? 500);
-  };
-
-  const round = async (): Promise<void> => {
-    if (!active || running) return;
-    let done!: () => void;
-    running = new Promise<void>((r) => (done = r));
-    dirty = false;
-    let result: RoundResult | undefined;
-    try {
-      if (!ctx) {
-        const api = deps.calicoApi ?? (await detectCalicoApi(deps.kubeConfig, log));
-        ctx = contextFor(deps, api, metrics, readInventory, events);
-        if (active) startWatches(api);
-      }
-      result = await runRound(ctx);
+  const run = async (work: Work) => {
+    if (!parts) return {};
+    const { ctx } = parts;
+    if (work.round) {
+      await cachesSettled(parts.caches, deps.cacheWaitMs ?? 30_000);
+      const result = await runRound(ctx, { awsFull: work.awsFull, groupIds: work.awsGroupIds });
+      recordSizes(parts.caches);
       if (result.result === 'success') elector.annotate(LAST_SYNC_ANNOTATION, new Date().toISOString());
-      intervalMs = result.throttled ? Math.min(intervalMs * 2, Math.max(baseMs * 16, baseMs)) : Math.max(baseMs, Math.floor(intervalMs / 2));
-      if (result.throttled) log.warn({ intervalSeconds: intervalMs / 1000 }, 'EC2 is throttling: stretching the resync interval');
-      metrics.interval.set(intervalMs / 1000);
-    } catch (err) {
+      if (result.applied || result.deleted || result.relabelled) observePropagation(work, metrics);
+      const w = waiters;
+      waiters = [];
+      for (const fn of w) fn(result);
+      if (result.throttled) log.warn({ intervalSeconds: (queue.intervalMs * 2) / 1000 }, 'EC2 is throttling: stretching the resync interval');
+      return { throttled: result.throttled };
+    }
+    // pods only: relabel those (or all) with the policy of this moment, no round
+    const pods: PodFacts[] = work.allPods ? [...parts.caches.pods.values()] : [...work.pods].map((k) => parts!.caches.pods.get(k)).filter((p): p is PodFacts => p !== undefined);
+    const relabels = planRelabels(pods, (ns) => parts!.caches.namespaces.get(ns), membership.current);
+    const written = await writeRelabels(ctx, relabels);
+    if (written.relabelled) observePropagation(work, metrics);
+    for (const p of written.problems) log.warn(p);
+    return {};
+  };
+
+  const queue = new WorkQueue({
+    run,
+    intervalMs: deps.intervalMs ?? settings.resyncInterval * 1000,
+    debounceMs,
+    onDepth: (n) => metrics.queueDepth.set(n),
+    onInterval: (ms) => metrics.interval.set(ms / 1000),
+    onError: (err) => {
       log.error({ err: String((err as Error)?.message ?? err) }, 'sync round failed');
       metrics.rounds.inc({ result: 'failed' });
-    } finally {
-      running = undefined;
-      done();
-      if (result) {
-        const w = waiters;
-        waiters = [];
-        for (const fn of w) fn(result);
-      }
-      if (active) schedule(dirty ? (deps.debounceMs ?? 500) : intervalMs);
-    }
-  };
+    },
+  });
+  metrics.interval.set(queue.intervalMs / 1000);
 
-  const startWatches = (api: CalicoApi) => {
-    const opts: WatchOptions = { log, ...deps.watch };
-    const store = new CalicoStore(deps.kubeConfig, api);
-    const reader = new ClusterReader(deps.kubeConfig);
-    const own = MANAGED_KINDS.map(
-      (kind) =>
-        new TriggerWatch(deps.kubeConfig, { path: `/apis/${GROUP_VERSION[api]}/${CALICO_PLURALS[kind]}`, labelSelector: MANAGED_SELECTOR, listResourceVersion: () => store.collectionVersion(kind) }, trigger, opts),
-    );
-    const nodes = new TriggerWatch(
-      deps.kubeConfig,
-      {
-        path: '/api/v1/nodes',
-        listResourceVersion: () => reader.nodesVersion(),
-        // node status changes all the time; only the facts the translation uses matter
-        filter: (type, obj) => {
-          const facts = clusterNodeOf(obj as never);
-          const key = JSON.stringify(facts);
-          if (type === 'DELETED') return nodeFacts.delete(facts.name) || true;
-          if (nodeFacts.get(facts.name) === key) return false;
-          nodeFacts.set(facts.name, key);
-          return true;
-        },
-      },
-      trigger,
-      opts,
-    );
-    const policies = new TriggerWatch(
-      deps.kubeConfig,
-      {
-        path: '/apis/networking.k8s.io/v1/networkpolicies',
-        listResourceVersion: () => reader.networkPoliciesVersion(),
-        filter: (type, obj) => {
-          const meta = (obj as { metadata?: { namespace?: string; name?: string } }).metadata;
-          const key = `${meta?.namespace}/${meta?.name}`;
-          const annotated = type !== 'DELETED' && isAnnotatedForGroups(obj as never);
-          const was = annotatedPolicies.has(key);
-          if (annotated) annotatedPolicies.add(key);
-          else annotatedPolicies.delete(key);
-          return annotated || was;
-        },
-      },
-      trigger,
-      opts,
-    );
-    watches = [...own, nodes, policies];
-    for (const w of watches) w.start();
+  /** Cache events → triggers, through the named predicates. */
+  const subscribe = (p: Parts) => {
+    const { caches, ctx } = p;
+    const cluster = (what: string) => () => queue.add({ kind: 'cluster', what }, debounceMs);
+    // the first list is what the first round reads: only changes after it are triggers
+    const after = <T>(cache: WatchCache<T>, fn: (change: CacheChange<T>) => void) => cache.onChange((change) => cache.listed && fn(change));
+    unsubscribe = [
+      after(caches.nodes, cluster('nodes')),
+      after(caches.networkPolicies, cluster('networkpolicies')),
+      ...caches.managed.map((c) => {
+        const drifted = cluster(c.spec.name);
+        const check = (change: CacheChange<ActualObject>): void => {
+          // the echo of a write whose answer has not arrived yet: decide once it has
+          const pending = ctx.writer.pending(change.type === 'delete' ? change.previous : change.object);
+          if (pending) void pending.then(() => check(change));
+          else if (isDrift(change, (o, deleted) => ctx.writer.isOwnWrite(o, deleted))) drifted();
+        };
+        return after(c, check);
+      }),
+      after(caches.pods, (change) => podNeedsRelabel(change, membership.current, (ns) => caches.namespaces.get(ns)) && queue.add({ kind: 'pods', keys: [change.key] }, relabelDelayMs)),
+      after(caches.namespaces, (change) => {
+        if (!allowListChanged(change)) return;
+        const keys = [...caches.pods.entries()].filter(([, pod]) => pod.namespace === change.key).map(([k]) => k);
+        if (keys.length) queue.add({ kind: 'pods', keys }, relabelDelayMs);
+      }),
+    ];
+    const sizes = setInterval(() => recordSizes(caches), 5_000);
+    sizes.unref();
+    unsubscribe.push(() => clearInterval(sizes));
   };
+  const recordSizes = (caches: ClusterCaches) => {
+    for (const c of allCaches(caches)) metrics.cacheObjects.set({ cache: c.spec.name }, c.size);
+  };
+  // the node groups of unannotated pods changed: every pod's labels may have to follow
+  membership.onChange(() => leading && queue.add({ kind: 'pods' }, relabelDelayMs));
 
-  const becomeLeader = () => {
-    active = true;
+  const becomeLeader = async () => {
+    leading = true;
     metrics.leader.set(1);
-    if (ctx) startWatches(ctx.calicoApi);
-    schedule(0);
+    try {
+      api ??= deps.calicoApi ?? (await detectCalicoApi(deps.kubeConfig, log));
+    } catch (err) {
+      log.error({ err: String((err as Error)?.message ?? err) }, 'cannot find Calico: not syncing until leadership changes');
+      return;
+    }
+    if (!leading) return;
+    parts = await makeParts(deps, api, metrics, inventory, membership, events);
+    subscribe(parts);
+    queue.start();
   };
 
-  const stepDown = () => {
-    active = false;
+  const stepDown = async () => {
+    leading = false;
     metrics.leader.set(0);
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    dueAt = Infinity;
-    for (const w of watches) w.stop();
-    watches = [];
+    for (const u of unsubscribe) u();
+    unsubscribe = [];
+    await queue.stop();
+    for (const c of parts?.owned ?? []) c.stop();
+    parts = undefined;
   };
 
-  elector.onChange((leader) => (leader ? becomeLeader() : stepDown()));
+  elector.onChange((leader) => void (leader ? becomeLeader() : stepDown()));
   elector.start();
 
   return {
     elector,
+    queue,
+    caches: () => parts?.caches,
     nextRound: () => new Promise<RoundResult>((resolve) => waiters.push(resolve)),
+    awsChanged: (change) => queue.add({ kind: 'aws', securityGroupIds: change.securityGroupIds, full: change.full }, 0),
     async stop() {
-      stepDown();
-      await running;
+      await stepDown();
       await elector.stop();
     },
   };
+}
+
+function observePropagation(work: Work, metrics: SyncMetrics): void {
+  const seconds = (performance.now() - work.since) / 1000;
+  for (const [trigger, n] of Object.entries(work.triggers)) if (n) metrics.propagation.observe({ trigger }, seconds);
 }

@@ -4,13 +4,12 @@
 import { X509Certificate } from 'node:crypto';
 import type { CalicoObject } from '../calico.js';
 import type { NetworkInterface } from '../inventory.js';
-import { ENI_ID_LABEL, groupOfMembershipLabel, isMembershipLabel } from '../vocabulary.js';
+import { ENI_ID_LABEL, groupOfMembershipLabel, isMembershipLabel, LAST_SYNC_ANNOTATION } from '../vocabulary.js';
 import type { ClusterFacts, DoctorCheck, RegisteredWebhook } from './types.js';
 
 const pass = (name: string, detail: string): DoctorCheck => ({ name, ok: true, detail, fix: '' });
 const fail = (name: string, detail: string, fix: string): DoctorCheck => ({ name, ok: false, detail, fix });
 const DAY_MS = 86_400_000;
-export const LAST_SYNC_ANNOTATION = 'sgbridge.io/last-successful-sync';
 export const CERTIFICATE_WARN_DAYS = 14;
 
 type Present = Exclude<ClusterFacts['objects'], string>;

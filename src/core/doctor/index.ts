@@ -2,14 +2,16 @@
 // Pure: the CLI reads the inventory and, when reachable, the cluster, and hands in the facts.
 import { resolveInternalGroups } from '../internal-groups.js';
 import type { ClusterNode, Inventory } from '../inventory.js';
+import { membershipPolicyFrom } from '../membership-policy.js';
 import type { Settings } from '../settings.js';
 import { translate, vpcMembers } from '../translate/index.js';
 import { enforcedGroupChecks, internalGroupChecks, skippedRuleChecks, trustGroupChecks } from './aws-checks.js';
 import { certificateChecks, hostEndpointChecks, leaseChecks, policyChecks, webhookChecks } from './cluster-checks.js';
+import { podLabelChecks } from './pod-checks.js';
 import type { ClusterFacts, DoctorCheck } from './types.js';
 
 export type { CertificateFacts, ClusterFacts, DoctorCheck, LeaseFacts, RegisteredWebhook } from './types.js';
-export { LAST_SYNC_ANNOTATION, CERTIFICATE_WARN_DAYS } from './cluster-checks.js';
+export { CERTIFICATE_WARN_DAYS } from './cluster-checks.js';
 export { renderDoctorText } from './render.js';
 
 export interface DoctorInputs {
@@ -48,5 +50,11 @@ export function runDoctor(inputs: DoctorInputs): DoctorCheck[] {
   checks.push(...webhookChecks(cluster.webhooks, inputs.webhookNames, cluster.certificate));
   checks.push(...certificateChecks(cluster.certificate, inputs.now));
   checks.push(...leaseChecks(cluster.lease, settings.namespace, inputs.leaseName, inputs.now, settings.resyncInterval));
+  if (typeof cluster.pods === 'string') checks.push({ name: 'pod membership labels', ok: false, detail: `cannot list pods and namespaces: ${cluster.pods}`, fix: 'check that doctor may list pods and namespaces in all namespaces' });
+  else if (cluster.pods) {
+    // the one membership policy (issue 23): the same facts the webhooks and the relabeller use
+    const { namespaces } = cluster.pods;
+    checks.push(...podLabelChecks(cluster.pods.pods, (ns) => namespaces[ns], membershipPolicyFrom(settings, inventory, nodes)));
+  }
   return checks;
 }

@@ -1,4 +1,5 @@
 // doctor's result (SPEC §6, §7): one entry per check, the exact fix on failure.
+import type { PodFacts } from '../relabel.js';
 
 export interface DoctorCheck {
   name: string;
@@ -38,4 +39,6 @@ export interface ClusterFacts {
   webhooks: RegisteredWebhook[] | string;
   certificate: CertificateFacts | string;
   lease: LeaseFacts | undefined | string;
+  /** The cluster's pods (as the pod cache keeps them) and namespace annotations, for the membership label check. */
+  pods?: { pods: PodFacts[]; namespaces: Record<string, Record<string, string>> } | string;
 }

@@ -176,3 +176,26 @@ describe('doctor with a cluster', () => {
     expect(check!.fix).toMatch(fix);
   });
 });
+
+describe('doctor: pod membership labels (the one membership policy)', () => {
+  const ANNOTATED = { [`sg.aws.tigera.io/sg-98765432109876`]: '' };
+  it('passes when every pod carries what its annotation calls for', () => {
+    const checks = doctor(example, { ...healthyCluster(), pods: { pods: [], namespaces: {} } });
+    expect(checks.find((c) => c.name === 'pod membership labels')).toMatchObject({ ok: true, detail: 'all 0 pods carry the membership labels their annotation calls for' });
+  });
+
+  it('reports a pod whose labels differ from its derived membership, with the kubectl fix', () => {
+    // annotated for sg-98765432109876, but labelled for a node group too and missing the pod default group
+    const pods = [{ namespace: 'integration-demo', name: 'web', annotations: { 'aws.tigera.io/security-groups': '["sg-98765432109876"]' }, labels: { ...ANNOTATED, 'sg.aws.tigera.io/sg-12345678901234': '' } }];
+    const failed = failures(doctor(example, { ...healthyCluster(), pods: { pods, namespaces: { 'integration-demo': {} } } }));
+    const check = failed.find((c) => c.name === 'pod membership labels: integration-demo/web');
+    expect(check, JSON.stringify(failed)).toBeDefined();
+    expect(check!.detail).toMatch(/labelled for \[sg-12345678901234, sg-98765432109876\] but its membership is \[sg-0a9b8c7d6e5f40312, sg-98765432109876\]/);
+    expect(check!.fix).toBe('kubectl -n integration-demo label pod web --overwrite sg.aws.tigera.io/sg-0a9b8c7d6e5f40312= sg.aws.tigera.io/sg-12345678901234- (the sgbridge leader also repairs it within seconds: if it stays wrong, read its logs)');
+  });
+
+  it('says so when pods cannot be listed', () => {
+    const failed = failures(doctor(example, { ...healthyCluster(), pods: '403 Forbidden' }));
+    expect(failed.find((c) => c.name === 'pod membership labels')?.fix).toMatch(/list pods and namespaces/);
+  });
+});

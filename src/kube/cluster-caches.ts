@@ -1,0 +1,84 @@
+// The watch-fed caches the syncer and the webhooks read the cluster from, each keeping only the
+// facts sgbridge uses: Nodes (instance id, addresses), Namespaces (the allow-list annotation),
+// NetworkPolicies carrying match-security-groups, Pods (identity, membership labels, the
+// annotation) and sgbridge's own Calico objects (by its managed-by label).
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import { CALICO_API_VERSION, CALICO_PLURALS, calicoCollectionPath, type CalicoApi, type CalicoKind } from '../core/calico.js';
+import type { ActualObject } from '../core/diff.js';
+import type { ClusterNode } from '../core/inventory.js';
+import type { PodFacts } from '../core/relabel.js';
+import { MANAGED_KINDS, MANAGED_SELECTOR } from './calico-store.js';
+import { actualObjectOf, clusterNodeOf, isAnnotatedForGroups, namespaceAnnotationsOf, podFactsOf, wireNetworkPolicy, type NamespaceAnnotations } from './facts.js';
+import { type CacheOptions, type CacheSpec, type ListPage, WatchCache } from './watch-cache.js';
+
+export type { PodFacts } from '../core/relabel.js';
+export { namespaceAnnotationsOf, podFactsOf, type NamespaceAnnotations } from './facts.js';
+
+const paged = (p: { limit: number; continue?: string }) => ({ limit: p.limit, ...(p.continue ? { _continue: p.continue } : {}) });
+
+export function nodeCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<ClusterNode> {
+  const core = kc.makeApiClient(CoreV1Api);
+  return new WatchCache(kc, { name: 'nodes', path: '/api/v1/nodes', list: async (p) => (await core.listNode(paged(p))) as ListPage, keep: (o) => clusterNodeOf(o as never) }, opts);
+}
+
+export function namespaceCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<NamespaceAnnotations> {
+  const core = kc.makeApiClient(CoreV1Api);
+  return new WatchCache(kc, { name: 'namespaces', path: '/api/v1/namespaces', list: async (p) => (await core.listNamespace(paged(p))) as ListPage, keep: namespaceAnnotationsOf }, opts);
+}
+
+export function podCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<PodFacts> {
+  const core = kc.makeApiClient(CoreV1Api);
+  return new WatchCache(kc, { name: 'pods', path: '/api/v1/pods', list: async (p) => (await core.listPodForAllNamespaces(paged(p))) as ListPage, keep: podFactsOf }, opts);
+}
+
+/** NetworkPolicies with match-security-groups: "true", in their wire form (the companion input). */
+export function networkPolicyCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<unknown> {
+  const net = kc.makeApiClient(NetworkingV1Api);
+  return new WatchCache(
+    kc,
+    {
+      name: 'networkpolicies',
+      path: '/apis/networking.k8s.io/v1/networkpolicies',
+      list: async (p) => (await net.listNetworkPolicyForAllNamespaces(paged(p))) as ListPage,
+      keep: (o) => (isAnnotatedForGroups(o as never) ? wireNetworkPolicy(o as never) : undefined),
+    },
+    opts,
+  );
+}
+
+export function managedObjectCache(kc: KubeConfig, api: CalicoApi, kind: CalicoKind, opts?: CacheOptions): WatchCache<ActualObject> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const apiVersion = CALICO_API_VERSION[api];
+  const [group, version] = apiVersion.split('/') as [string, string];
+  const spec: CacheSpec<ActualObject> = {
+    name: CALICO_PLURALS[kind],
+    path: calicoCollectionPath(api, kind),
+    labelSelector: MANAGED_SELECTOR,
+    list: async (p) => (await custom.listClusterCustomObject({ group, version, plural: CALICO_PLURALS[kind], labelSelector: MANAGED_SELECTOR, ...paged(p) })) as ListPage,
+    keep: actualObjectOf(apiVersion, kind),
+  };
+  return new WatchCache(kc, spec, opts);
+}
+
+/** Every cache a sync round reads. */
+export interface ClusterCaches {
+  nodes: WatchCache<ClusterNode>;
+  namespaces: WatchCache<NamespaceAnnotations>;
+  pods: WatchCache<PodFacts>;
+  networkPolicies: WatchCache<unknown>;
+  managed: WatchCache<ActualObject>[];
+}
+
+export function clusterCaches(kc: KubeConfig, api: CalicoApi, opts?: CacheOptions, shared: Partial<Pick<ClusterCaches, 'nodes' | 'namespaces'>> = {}): ClusterCaches {
+  return {
+    nodes: shared.nodes ?? nodeCache(kc, opts),
+    namespaces: shared.namespaces ?? namespaceCache(kc, opts),
+    pods: podCache(kc, opts),
+    networkPolicies: networkPolicyCache(kc, opts),
+    managed: MANAGED_KINDS.map((kind) => managedObjectCache(kc, api, kind, opts)),
+  };
+}
+
+export function allCaches(c: ClusterCaches): WatchCache<unknown>[] {
+  return [c.nodes, c.namespaces, c.pods, c.networkPolicies, ...c.managed] as WatchCache<unknown>[];
+}
