@@ -1,8 +1,8 @@
 // The AWS change-event consumer's Prometheus metrics (names in src/metric-names.ts). Registering
 // twice on one registry returns the metrics already there.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import type { IgnoreReason } from '../core/aws-change.js';
-import { registeredOnce as once } from '../metrics.js';
+import { listedMetrics } from '../metrics.js';
 
 export type SqsCall = 'ReceiveMessage' | 'DeleteMessageBatch';
 
@@ -14,14 +14,16 @@ export interface AwsEventsMetrics {
   delay: Histogram;
 }
 
+const DELAY_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900];
+
 export function awsEventsMetrics(registry: Registry): AwsEventsMetrics {
-  const registers = [registry];
+  const { counter, histogram } = listedMetrics(registry);
   return {
-    received: once(registry, 'sgbridge_aws_events_received_total', () => new Counter({ name: 'sgbridge_aws_events_received_total', help: 'Messages received from the AWS change-event queue', registers })),
-    ignored: once(registry, 'sgbridge_aws_events_ignored_total', () => new Counter({ name: 'sgbridge_aws_events_ignored_total', help: 'Queue messages ignored and deleted, by reason', labelNames: ['reason'] as const, registers })),
-    changes: once(registry, 'sgbridge_aws_events_changes_total', () => new Counter({ name: 'sgbridge_aws_events_changes_total', help: 'Changes handed to the syncer (groups: re-read those groups; full: read EC2 in full)', labelNames: ['scope'] as const, registers })),
-    errors: once(registry, 'sgbridge_aws_events_errors_total', () => new Counter({ name: 'sgbridge_aws_events_errors_total', help: 'Failed SQS calls of the event consumer, by call', labelNames: ['call'] as const, registers })),
-    delay: once(registry, 'sgbridge_aws_events_delay_seconds', () => new Histogram({ name: 'sgbridge_aws_events_delay_seconds', help: 'Time from the EC2 call (CloudTrail eventTime) to its message reaching sgbridge', buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900], registers })),
+    received: counter('sgbridge_aws_events_received_total'),
+    ignored: counter('sgbridge_aws_events_ignored_total'),
+    changes: counter('sgbridge_aws_events_changes_total'),
+    errors: counter('sgbridge_aws_events_errors_total'),
+    delay: histogram('sgbridge_aws_events_delay_seconds', DELAY_BUCKETS),
   };
 }
 

@@ -1,6 +1,7 @@
 // sgbridge sync --once: one sync round against the cluster (SPEC §7), a summary on stdout, and a
 // non-zero exit when the round failed (a read failed, or a write failed after retries).
 import { type Command, Option } from 'commander';
+import { CALICO_API_VERSION } from '../core/calico.js';
 import { loadClusterConfig } from '../kube/client.js';
 import { createLogger } from '../log.js';
 import type { RoundResult } from '../sync/round.js';
@@ -9,7 +10,7 @@ import { addSettingOptions, settingsFrom } from './options.js';
 
 export function summaryOf(r: RoundResult): string {
   const lines = [
-    `sgbridge sync: ${r.result} (Calico API ${r.calicoApi === 'crd' ? 'crd.projectcalico.org/v1' : 'projectcalico.org/v3'}, ${(r.durationMs / 1000).toFixed(2)} s)`,
+    `sgbridge sync: ${r.result} (Calico API ${CALICO_API_VERSION[r.calicoApi]}, ${(r.durationMs / 1000).toFixed(2)} s)`,
     `  desired ${r.desired}, applied ${r.applied}, deleted ${r.deleted}, held ${r.held}, unchanged ${r.unchanged}, pods relabelled ${r.relabelled}`,
   ];
   for (const p of r.problems) lines.push(`  ${p}`);
