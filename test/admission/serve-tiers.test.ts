@@ -31,16 +31,19 @@ function allowAllIn(tier: string, user: typeof DEV): Record<string, unknown> {
   return { ...r, name, userInfo: user, object: { ...r.object, metadata: { ...r.object.metadata, name, labels: { 'projectcalico.org/tier': tier } }, spec: { ...ALLOW_ALL, tier, order: 10 } } };
 }
 
-describe('sgbridge serve: the Tier watch places policies by their tier order', () => {
+describe.each([
+  ['crd', CRD],
+  ['v3', 'projectcalico.org/v3'],
+] as const)('sgbridge serve: the Tier watch places policies by their tier order (Calico API %s)', (calico, apiVersion) => {
   let api: ApiServerDouble;
   let dir: string;
   let running: RunningServe | undefined;
   let settings: Settings;
   beforeEach(async () => {
-    api = await clusterDouble();
-    api.create({ apiVersion: CRD, kind: 'Tier', metadata: { name: 'legacy' }, spec: { order: 50 } });
-    api.create({ apiVersion: CRD, kind: 'GlobalNetworkPolicy', metadata: { name: 'legacy.existing', labels: { 'projectcalico.org/tier': 'legacy' } }, spec: { tier: 'legacy', order: 1, selector: 'all()', types: ['Ingress'], ingress: [{ action: 'Pass' }] } });
-    api.create({ apiVersion: CRD, kind: 'Tier', metadata: { name: 'platform' }, spec: { order: 500 } });
+    api = await clusterDouble({ calico });
+    api.create({ apiVersion, kind: 'Tier', metadata: { name: 'legacy' }, spec: { order: 50 } });
+    api.create({ apiVersion, kind: 'GlobalNetworkPolicy', metadata: { name: 'legacy.existing', labels: { 'projectcalico.org/tier': 'legacy' } }, spec: { tier: 'legacy', order: 1, selector: 'all()', types: ['Ingress'], ingress: [{ action: 'Pass' }] } });
+    api.create({ apiVersion, kind: 'Tier', metadata: { name: 'platform' }, spec: { order: 500 } });
     dir = mkdtempSync(join(tmpdir(), 'sgbridge-serve-tiers-'));
     settings = { ...defaultSettings(), tlsDir: join(dir, 'certs'), port: 0 };
   });
@@ -81,9 +84,9 @@ describe('sgbridge serve: the Tier watch places policies by their tier order', (
     expect(unseen.allowed).toBe(false);
     expect(unseen.message).toContain('cannot confirm');
 
-    api.create({ apiVersion: CRD, kind: 'Tier', metadata: { name: 'team-a' }, spec: { order: 300 } });
+    api.create({ apiVersion, kind: 'Tier', metadata: { name: 'team-a' }, spec: { order: 300 } });
     await until(async () => (await validate(allowAllIn('team-a', DEV))).allowed, { timeoutMs: 5_000, what: 'the new tier placed' });
-    api.create({ apiVersion: CRD, kind: 'Tier', metadata: { name: 'sneaky' }, spec: { order: 10 } });
+    api.create({ apiVersion, kind: 'Tier', metadata: { name: 'sneaky' }, spec: { order: 10 } });
     // placed (no longer "cannot confirm"), and placed before sgbridge's tiers
     const early = await until(
       async () => {
