@@ -32,7 +32,7 @@ export const SGBRIDGE_METRICS = {
   sgbridge_sync_cache_objects: { type: 'gauge', labels: ['cache'], help: 'objects held by each watch-fed cache of the syncer (nodes, namespaces, pods, networkpolicies, its own Calico kinds)' },
   sgbridge_sync_watch_restarts_total: { type: 'counter', labels: ['cache', 'reason'], help: 'watches reopened (reason ended|failed|silent) and collections re-listed (expired|period), by cache' },
   sgbridge_sync_queue_depth: { type: 'gauge', labels: [], help: 'triggers waiting in the syncer work queue' },
-  sgbridge_sync_propagation_seconds: { type: 'histogram', labels: ['trigger'], help: 'from the oldest trigger of a piece of work (timer|cluster|aws|pods) to the end of the writes it caused' },
+  sgbridge_sync_propagation_seconds: { type: 'histogram', labels: ['trigger'], help: 'from the oldest trigger of a piece of work (timer|cluster|aws|pods; aws: from the EC2 call (CloudTrail eventTime) when its event has one) to the end of the writes it caused' },
 } as const satisfies Record<string, MetricSpec>;
 
 /** Metrics that other components export and sgbridge's alerts use. */

@@ -13,11 +13,12 @@ import { NO_NAMESPACE_FACTS, webhookHandlers } from '../admission/handlers.js';
 import { loadInventory } from '../aws/source.js';
 import type { ClusterNode, Inventory } from '../core/inventory.js';
 import { MembershipPolicySource } from '../core/membership-policy.js';
-import { protectionContextFrom } from '../core/protection/index.js';
+import { protectionContextFrom, tierFactsFrom } from '../core/protection/index.js';
 import { SETTING_DEFS, type SettingName, type Settings } from '../core/settings.js';
 import { nodeCache } from '../kube/cluster-caches.js';
 import { loadClusterConfig } from '../kube/client.js';
 import { NamespaceCache } from '../kube/namespaces.js';
+import { TierWatch } from '../kube/tier-watch.js';
 import type { WatchCache } from '../kube/watch-cache.js';
 import { startClusterCertificates, type ClusterCertificates } from '../sync/cert-manager.js';
 import { startSyncer } from '../sync/syncer.js';
@@ -154,6 +155,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     void nodes.synced().then(follow);
     void nodes.start();
   }
+  // every replica answers admission, so every replica watches the tiers (rule 3 places policies by them)
+  const tierWatch = kubeConfig ? new TierWatch(kubeConfig, { log: logger }) : undefined;
+  tierWatch?.start();
   if (namespaces) await namespaces.start();
   else logger.info('no cluster configured: the namespace allow-list (aws.tigera.io/allowed-security-groups) is off and the syncer does not run');
 
@@ -161,6 +165,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     () => membership.current,
     () => protection,
     namespaces ? (ns, ctx) => namespaces.facts(ns, ctx.timeoutMs) : NO_NAMESPACE_FACTS,
+    tierWatch ? () => tierFactsFrom(tierWatch.tiers()) : undefined,
   );
   const certificates =
     kubeConfig && settings.tlsSecret
@@ -190,6 +195,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       await app.close(); // stops accepting, drains in-flight requests
       await namespaces?.stop();
       nodes?.stop();
+      tierWatch?.stop();
       if (certificates) await certificates.stop();
       else tls.close();
     })());

@@ -15,15 +15,29 @@ export const CALICO_API_VERSION: Record<CalicoApi, string> = {
   v3: 'projectcalico.org/v3',
 };
 
+/**
+ * The one table of Calico kinds sgbridge writes or guards: each kind's resource (plural, the same in
+ * both API groups) and scope. The webhook rules, the RBAC list, the caches and the request
+ * classifier all read it.
+ */
+export const CALICO_RESOURCE_KINDS = {
+  Tier: { resource: 'tiers', scope: 'Cluster' },
+  GlobalNetworkPolicy: { resource: 'globalnetworkpolicies', scope: 'Cluster' },
+  StagedGlobalNetworkPolicy: { resource: 'stagedglobalnetworkpolicies', scope: 'Cluster' },
+  HostEndpoint: { resource: 'hostendpoints', scope: 'Cluster' },
+  GlobalNetworkSet: { resource: 'globalnetworksets', scope: 'Cluster' },
+  // Its labelsToApply reach every HostEndpoint that names it (protection rule 4).
+  Profile: { resource: 'profiles', scope: 'Cluster' },
+  NetworkPolicy: { resource: 'networkpolicies', scope: 'Namespaced' },
+  StagedNetworkPolicy: { resource: 'stagednetworkpolicies', scope: 'Namespaced' },
+  StagedKubernetesNetworkPolicy: { resource: 'stagedkubernetesnetworkpolicies', scope: 'Namespaced' },
+  NetworkSet: { resource: 'networksets', scope: 'Namespaced' },
+} as const satisfies Record<string, { resource: string; scope: 'Cluster' | 'Namespaced' }>;
+
+export type CalicoResourceKind = keyof typeof CALICO_RESOURCE_KINDS;
+
 /** The resource (plural) of each kind, the same in both API groups. */
-export const CALICO_PLURALS: Record<CalicoKind, string> = {
-  Tier: 'tiers',
-  GlobalNetworkPolicy: 'globalnetworkpolicies',
-  NetworkPolicy: 'networkpolicies',
-  HostEndpoint: 'hostendpoints',
-  GlobalNetworkSet: 'globalnetworksets',
-  NetworkSet: 'networksets',
-};
+export const CALICO_PLURALS = Object.fromEntries(Object.entries(CALICO_RESOURCE_KINDS).map(([kind, r]) => [kind, r.resource])) as { readonly [K in CalicoResourceKind]: (typeof CALICO_RESOURCE_KINDS)[K]['resource'] };
 
 /** The collection path of a kind (all namespaces), e.g. /apis/crd.projectcalico.org/v1/tiers. */
 export function calicoCollectionPath(api: CalicoApi, kind: CalicoKind): string {

@@ -1,11 +1,13 @@
 // The watch-fed caches the syncer and the webhooks read the cluster from, each keeping only the
 // facts sgbridge uses: Nodes (instance id, addresses), Namespaces (the allow-list annotation),
 // NetworkPolicies carrying match-security-groups, Pods (identity, membership labels, the
-// annotation) and sgbridge's own Calico objects (by its managed-by label).
+// annotation), sgbridge's own Calico objects (by its managed-by label) and every Calico Tier (name
+// and order, for the validating webhook).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import { CALICO_API_VERSION, CALICO_PLURALS, calicoCollectionPath, type CalicoApi, type CalicoKind } from '../core/calico.js';
 import type { ActualObject } from '../core/diff.js';
 import type { ClusterNode } from '../core/inventory.js';
+import type { TierObject } from '../core/protection/tier-facts.js';
 import type { PodFacts } from '../core/relabel.js';
 import { MANAGED_KINDS, MANAGED_SELECTOR } from './calico-store.js';
 import { actualObjectOf, clusterNodeOf, isAnnotatedForGroups, namespaceAnnotationsOf, podFactsOf, wireNetworkPolicy, type NamespaceAnnotations } from './facts.js';
@@ -58,6 +60,17 @@ export function managedObjectCache(kc: KubeConfig, api: CalicoApi, kind: CalicoK
     keep: actualObjectOf(apiVersion, kind),
   };
   return new WatchCache(kc, spec, opts);
+}
+
+/** Every Tier of the cluster, sgbridge's or not, as name and order: where a policy's tier decides (protection rule 3). */
+export function tierCache(kc: KubeConfig, api: CalicoApi, opts?: CacheOptions): WatchCache<TierObject> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const [group, version] = CALICO_API_VERSION[api].split('/') as [string, string];
+  const keep = (o: Record<string, unknown>): TierObject => {
+    const { metadata, spec } = o as { metadata?: { name?: unknown }; spec?: { order?: unknown } };
+    return { metadata: { name: metadata?.name }, spec: { order: spec?.order } };
+  };
+  return new WatchCache(kc, { name: 'all-tiers', path: calicoCollectionPath(api, 'Tier'), list: async (p) => (await custom.listClusterCustomObject({ group, version, plural: CALICO_PLURALS.Tier, ...paged(p) })) as ListPage, keep }, opts);
 }
 
 /** Every cache a sync round reads. */

@@ -3,6 +3,9 @@
 // is not listed here, so a new call without its permission fails the tests.
 // Add an entry in the same commit as the code that makes the call.
 
+import { CALICO_PLURALS } from '../core/calico.js';
+import { MANAGED_KINDS } from './calico-store.js';
+
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
 export interface ApiPermission {
@@ -18,10 +21,16 @@ export interface ApiPermission {
 
 export const API_PERMISSIONS: ApiPermission[] = [
   { group: '', resource: 'namespaces', verbs: ['get', 'list', 'watch'], scope: 'cluster', usedBy: 'admission: namespace allow-list cache' },
-  // syncer (src/kube/calico-store.ts, cluster-caches.ts, leader.ts, events.ts)
+  // syncer (src/kube/calico-store.ts, cluster-caches.ts, leader.ts, events.ts): the kinds it writes
   ...(['crd.projectcalico.org', 'projectcalico.org'] as const).flatMap((group) =>
-    ['tiers', 'globalnetworkpolicies', 'networkpolicies', 'hostendpoints', 'globalnetworksets'].map(
-      (resource): ApiPermission => ({ group, resource, verbs: ['list', 'watch', 'patch', 'delete'], scope: 'cluster', usedBy: 'syncer: list own objects, server-side apply, delete with preconditions, watch for drift' }),
+    MANAGED_KINDS.map(
+      (kind): ApiPermission => ({
+        group,
+        resource: CALICO_PLURALS[kind],
+        verbs: ['list', 'watch', 'patch', 'delete'],
+        scope: 'cluster',
+        usedBy: `syncer: list own objects, server-side apply, delete with preconditions, watch for drift${kind === 'Tier' ? '; admission: every Tier watched for its order (every replica)' : ''}`,
+      }),
     ),
   ),
   { group: '', resource: 'nodes', verbs: ['list', 'watch'], scope: 'cluster', usedBy: 'syncer: node instance ids and addresses' },

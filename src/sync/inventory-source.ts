@@ -1,14 +1,17 @@
 // Where a round's inventory comes from: a full read (start, the resync timer, an AWS event that
 // names nothing), a re-read of only the security groups an AWS event named merged into the last
-// full inventory, or, for rounds triggered by the cluster, the last inventory as it is.
-import type { Inventory, SecurityGroup } from '../core/inventory.js';
-import { mergeSecurityGroups } from '../core/inventory-update.js';
+// inventory, or, for rounds triggered by the cluster, the last inventory as it is.
+import type { Inventory } from '../core/inventory.js';
 
 export interface InventoryReaders {
   /** The whole inventory (EC2 with --aws, else the file). */
   readInventory: () => Promise<Inventory>;
-  /** Only these groups (DescribeSecurityGroups by GroupIds); without it every AWS change is read in full. */
-  readSecurityGroups?: (ids: string[]) => Promise<SecurityGroup[]>;
+  /**
+   * The inventory after these groups changed, from the last one (readInventoryAfterChange with
+   * --aws: the named groups re-read and merged, or a full read when they cannot be merged); without
+   * it every AWS change is read in full.
+   */
+  readAfterChange?: (groupIds: string[], current: Inventory) => Promise<{ inventory: Inventory; read: 'full' | 'groups' }>;
 }
 
 export interface InventoryRead {
@@ -37,18 +40,15 @@ export class InventorySource {
   async read(want: { full: boolean; groupIds: ReadonlySet<string> }): Promise<InventoryRead> {
     if (want.full || !this.last) return this.full();
     if (!want.groupIds.size) return { inventory: this.last, how: 'cached' };
-    if (!this.readers.readSecurityGroups) return this.full('no partial reader: read in full');
-    const ids = [...want.groupIds].sort();
-    let groups: SecurityGroup[];
+    if (!this.readers.readAfterChange) return this.full('no partial reader: read in full');
+    let read: Awaited<ReturnType<NonNullable<InventoryReaders['readAfterChange']>>>;
     try {
-      groups = await this.readers.readSecurityGroups(ids);
+      read = await this.readers.readAfterChange([...want.groupIds].sort(), this.last);
     } catch (err) {
       throw namedFailure(err, 'DescribeSecurityGroups');
     }
-    const merged = mergeSecurityGroups(this.last, ids, groups);
-    if (!merged.ok) return this.full(merged.reason);
-    this.last = merged.inventory;
-    return { inventory: merged.inventory, how: 'groups' };
+    this.last = read.inventory;
+    return read.read === 'groups' ? { inventory: read.inventory, how: 'groups' } : { inventory: read.inventory, how: 'full', note: 'the change could not be merged into the last inventory' };
   }
 
   private async full(note?: string): Promise<InventoryRead> {

@@ -1,19 +1,26 @@
 // The syncer (SPEC §4) as a reconciler: watch-fed caches of the cluster, one coalescing work
 // queue, and rounds that read → plan → write → record. Triggers: the resync timer (a full AWS
-// read; stretched while EC2 throttles), an AWS change event (re-reads the groups it names), a
+// read; stretched while EC2 throttles), an AWS change event (re-reads the groups it names; the
+// leader consumes the queue of awsEventsQueueUrl), a
 // cache event that matters (nodes, annotated NetworkPolicies, drift of sgbridge's own objects)
 // and pods whose membership labels are wrong (relabelled by themselves, within moments). Only the
 // Lease holder syncs; `serve` composes startSyncer(), `sync --once` calls runOnce().
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Registry } from 'prom-client';
-import { createEc2Client } from '../aws/ec2-reader.js';
+import { startAwsEvents, type AwsEvents } from '../aws/aws-events.js';
+import { awsEventsMetrics } from '../aws/aws-events-metrics.js';
+import { createEc2Client, readInventoryAfterChange, readInventoryFromEc2 } from '../aws/ec2-reader.js';
 import { loadInventory } from '../aws/source.js';
+import type { AwsChange as AwsEventChange } from '../core/aws-change.js';
 import type { CalicoApi } from '../core/calico.js';
 import type { ActualObject } from '../core/diff.js';
-import type { ClusterNode, Inventory, SecurityGroup } from '../core/inventory.js';
+import type { ClusterNode, Inventory } from '../core/inventory.js';
 import { MembershipPolicySource } from '../core/membership-policy.js';
 import { planRelabels, type PodFacts } from '../core/relabel.js';
+import { effectiveResyncInterval } from '../core/resync-interval.js';
 import { NO_HOLD } from '../core/safety.js';
 import type { Settings } from '../core/settings.js';
 import { LAST_SYNC_ANNOTATION } from '../core/vocabulary.js';
@@ -25,7 +32,7 @@ import type { CacheChange, CacheOptions, WatchCache } from '../kube/watch-cache.
 import { ClusterWriter } from '../kube/writer.js';
 import type { Logger } from '../log.js';
 import { createRegistry } from '../metrics.js';
-import { InventorySource } from './inventory-source.js';
+import { InventorySource, type InventoryReaders } from './inventory-source.js';
 import { syncMetrics, type SyncMetrics } from './metrics.js';
 import { allowListChanged, isDrift, podNeedsRelabel } from './predicates.js';
 import { runRound, writeRelabels, type RoundContext, type RoundResult } from './round.js';
@@ -34,12 +41,8 @@ import { WorkQueue, type Work } from './work-queue.js';
 export type { RoundResult } from './round.js';
 export { LAST_SYNC_ANNOTATION };
 
-/** What an AWS change event asks for (the SQS consumer's output). */
-export interface AwsChange {
-  securityGroupIds: string[];
-  /** Something changed that no group id pins down (ENIs, instances): read everything. */
-  full: boolean;
-}
+/** What an AWS change event asks for (the SQS consumer's output): these groups, or everything (`full`: ENIs, instances). */
+export type AwsChange = Pick<AwsEventChange, 'securityGroupIds' | 'full'> & Partial<Pick<AwsEventChange, 'earliestEventTime'>>;
 
 export interface SyncerDeps {
   kubeConfig: KubeConfig;
@@ -48,8 +51,12 @@ export interface SyncerDeps {
   registry?: Registry;
   /** Where the inventory comes from (default: loadInventory(settings): EC2 with --aws, else the file). */
   readInventory?: () => Promise<Inventory>;
-  /** Re-reads only the named groups (an AWS event named them); without it such events read in full. */
-  readSecurityGroups?: (ids: string[]) => Promise<SecurityGroup[]>;
+  /** The inventory after an AWS event named these groups (default with --aws: readInventoryAfterChange); without it such events read in full. */
+  readAfterChange?: InventoryReaders['readAfterChange'];
+  /** The EC2 client of the default readers (default: createEc2Client()). */
+  ec2Client?: EC2Client;
+  /** The SQS client of the AWS change-event consumer (default: createSqsClient(awsEventsQueueUrl)). */
+  sqsClient?: SQSClient;
   /** Skip discovery (tests; or when the caller already knows). */
   calicoApi?: CalicoApi;
   /** Lease holder identity (default: POD_NAME or the host name). */
@@ -79,11 +86,14 @@ function defaultIdentity(): string {
   return process.env.POD_NAME || hostname();
 }
 
-function inventoryReader(deps: SyncerDeps): () => Promise<Inventory> {
-  if (deps.readInventory) return deps.readInventory;
+function inventoryReaders(deps: SyncerDeps): InventoryReaders {
+  const { vpcId } = deps.settings;
   // one EC2 client for the process: its adaptive retry state must survive between rounds
-  const client = deps.settings.aws ? createEc2Client() : undefined;
-  return client ? async () => (await import('../aws/ec2-reader.js')).readInventoryFromEc2({ vpcId: deps.settings.vpcId, client }) : () => loadInventory(deps.settings);
+  const client = deps.settings.aws ? (deps.ec2Client ?? createEc2Client()) : undefined;
+  const readInventory = deps.readInventory ?? (client ? () => readInventoryFromEc2({ vpcId, client }) : () => loadInventory(deps.settings));
+  const readAfterChange: InventoryReaders['readAfterChange'] =
+    deps.readAfterChange ?? (client && !deps.readInventory ? (ids, current) => readInventoryAfterChange({ vpcId, client, current, change: { securityGroupIds: ids, full: false, eventNames: [] } }) : undefined);
+  return { readInventory, ...(readAfterChange ? { readAfterChange } : {}) };
 }
 
 function cacheOptions(deps: SyncerDeps, metrics: SyncMetrics): CacheOptions {
@@ -146,7 +156,7 @@ function membershipFor(deps: SyncerDeps, inventory: InventorySource): Membership
 export function roundRunner(deps: SyncerDeps): () => Promise<RoundResult> {
   const metrics = syncMetrics(deps.registry ?? createRegistry(false));
   const events = new EventRecorder(deps.kubeConfig, { namespace: deps.settings.namespace, leaseName: LEASE_NAME, instance: deps.identity ?? defaultIdentity() });
-  const inventory = new InventorySource({ readInventory: inventoryReader(deps) });
+  const inventory = new InventorySource(inventoryReaders(deps));
   const membership = membershipFor(deps, inventory);
   let api: CalicoApi | undefined;
   let hold = NO_HOLD;
@@ -190,7 +200,7 @@ export function startSyncer(deps: SyncerDeps): Syncer {
   const metrics = syncMetrics(deps.registry ?? createRegistry(false));
   const elector = new LeaderElector({ kubeConfig: deps.kubeConfig, namespace: settings.namespace, identity, log, ...deps.leader });
   const events = new EventRecorder(deps.kubeConfig, { namespace: settings.namespace, leaseName: elector.name, instance: identity, leaseUid: () => elector.leaseUid });
-  const inventory = new InventorySource({ readInventory: inventoryReader(deps), ...(deps.readSecurityGroups ? { readSecurityGroups: deps.readSecurityGroups } : {}) });
+  const inventory = new InventorySource(inventoryReaders(deps));
   const membership = membershipFor(deps, inventory);
   const debounceMs = deps.debounceMs ?? 500;
   const relabelDelayMs = deps.relabelDelayMs ?? 100;
@@ -201,6 +211,7 @@ export function startSyncer(deps: SyncerDeps): Syncer {
   let unsubscribe: (() => void)[] = [];
   let waiters: ((r: RoundResult) => void)[] = [];
   let leading = false;
+  let awsEvents: AwsEvents | undefined;
 
   const run = async (work: Work) => {
     if (!parts) return {};
@@ -228,7 +239,7 @@ export function startSyncer(deps: SyncerDeps): Syncer {
 
   const queue = new WorkQueue({
     run,
-    intervalMs: deps.intervalMs ?? settings.resyncInterval * 1000,
+    intervalMs: deps.intervalMs ?? effectiveResyncInterval(settings) * 1000,
     debounceMs,
     onDepth: (n) => metrics.queueDepth.set(n),
     onInterval: (ms) => metrics.interval.set(ms / 1000),
@@ -288,11 +299,26 @@ export function startSyncer(deps: SyncerDeps): Syncer {
     parts = await makeParts(deps, api, metrics, inventory, membership, events);
     subscribe(parts);
     queue.start();
+    // only the leader consumes: a message another replica deleted would never reach the leader
+    if (settings.awsEventsQueueUrl && !awsEvents) {
+      awsEvents = startAwsEvents({ queueUrl: settings.awsEventsQueueUrl, log, onChange: handOver, ...(deps.sqsClient ? { client: deps.sqsClient } : {}), ...(deps.registry ? { metrics: awsEventsMetrics(deps.registry) } : {}) });
+    }
+  };
+
+  const awsChanged = (change: AwsChange) =>
+    queue.add({ kind: 'aws', securityGroupIds: change.securityGroupIds, full: change.full, ...(change.earliestEventTime !== undefined ? { eventTime: change.earliestEventTime } : {}) }, 0);
+  /** The consumer's hand-over: refused while not leading, so the batch stays on the queue for the leader. */
+  const handOver = (change: AwsChange) => {
+    if (!leading || !parts) throw new Error('not the sync leader (any more)');
+    awsChanged(change);
   };
 
   const stepDown = async () => {
     leading = false;
     metrics.leader.set(0);
+    const consumer = awsEvents;
+    awsEvents = undefined;
+    await consumer?.stop();
     for (const u of unsubscribe) u();
     unsubscribe = [];
     await queue.stop();
@@ -308,7 +334,7 @@ export function startSyncer(deps: SyncerDeps): Syncer {
     queue,
     caches: () => parts?.caches,
     nextRound: () => new Promise<RoundResult>((resolve) => waiters.push(resolve)),
-    awsChanged: (change) => queue.add({ kind: 'aws', securityGroupIds: change.securityGroupIds, full: change.full }, 0),
+    awsChanged,
     async stop() {
       await stepDown();
       await elector.stop();
@@ -316,7 +342,12 @@ export function startSyncer(deps: SyncerDeps): Syncer {
   };
 }
 
+/** From the oldest trigger to now (the writes' end); an AWS change from its EC2 call (CloudTrail eventTime), so queue and EventBridge delays count too. */
 function observePropagation(work: Work, metrics: SyncMetrics): void {
   const seconds = (performance.now() - work.since) / 1000;
-  for (const [trigger, n] of Object.entries(work.triggers)) if (n) metrics.propagation.observe({ trigger }, seconds);
+  for (const [trigger, n] of Object.entries(work.triggers)) {
+    if (!n) continue;
+    const fromEvent = trigger === 'aws' && work.awsEventTime !== undefined;
+    metrics.propagation.observe({ trigger }, fromEvent ? Math.max(0, Date.now() - work.awsEventTime!) / 1000 : seconds);
+  }
 }

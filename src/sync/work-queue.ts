@@ -9,8 +9,8 @@ export type Trigger =
   | { kind: 'timer' }
   /** Something the round reads from the cluster changed (nodes, annotated policies, its own objects). */
   | { kind: 'cluster'; what: string }
-  /** AWS changed: re-read only the named groups, or everything (`full`, or no ids). */
-  | { kind: 'aws'; securityGroupIds?: readonly string[]; full?: boolean }
+  /** AWS changed: re-read only the named groups, or everything (`full`, or no ids); eventTime: the EC2 call's (CloudTrail, ms since the epoch). */
+  | { kind: 'aws'; securityGroupIds?: readonly string[]; full?: boolean; eventTime?: number }
   /** Pods whose labels may be wrong (namespace/name), or every pod (the membership policy changed). */
   | { kind: 'pods'; keys?: readonly string[] };
 
@@ -26,6 +26,8 @@ export interface Work {
   triggers: Readonly<Record<Trigger['kind'], number>>;
   /** When the oldest of them arrived (performance.now()): propagation time is measured from here. */
   since: number;
+  /** The earliest EC2 call behind the AWS triggers (ms since the epoch), when their events carried one. */
+  awsEventTime?: number;
 }
 
 export interface RunOutcome {
@@ -49,7 +51,7 @@ export interface WorkQueueOptions {
 
 const STRETCH_LIMIT = 16;
 
-function emptyWork(): { round: boolean; awsFull: boolean; awsGroupIds: Set<string>; pods: Set<string>; allPods: boolean; triggers: Record<Trigger['kind'], number>; since: number } {
+function emptyWork(): { round: boolean; awsFull: boolean; awsGroupIds: Set<string>; pods: Set<string>; allPods: boolean; triggers: Record<Trigger['kind'], number>; since: number; awsEventTime?: number } {
   return { round: false, awsFull: false, awsGroupIds: new Set(), pods: new Set(), allPods: false, triggers: { timer: 0, cluster: 0, aws: 0, pods: 0 }, since: Infinity };
 }
 
@@ -165,6 +167,7 @@ function fold(w: ReturnType<typeof emptyWork>, t: Trigger): void {
       return;
     case 'aws':
       w.round = true;
+      if (t.eventTime !== undefined) w.awsEventTime = Math.min(w.awsEventTime ?? Infinity, t.eventTime);
       if (t.full || !t.securityGroupIds?.length) w.awsFull = true;
       else for (const id of t.securityGroupIds) w.awsGroupIds.add(id.toLowerCase());
       return;

@@ -6,7 +6,6 @@ import { EXAMPLE_INVENTORY, readInventoryFile } from '../../src/aws/inventory-fi
 import { objectKey } from '../../src/core/calico.js';
 import type { ActualObject } from '../../src/core/diff.js';
 import type { Inventory } from '../../src/core/inventory.js';
-import { mergeSecurityGroups } from '../../src/core/inventory-update.js';
 import { membershipPolicyFrom } from '../../src/core/membership-policy.js';
 import { allowedDeletes, planRound, type PlanInput } from '../../src/core/reconcile.js';
 import { NO_HOLD } from '../../src/core/safety.js';
@@ -72,33 +71,6 @@ describe('planRound', () => {
     const foreign: ActualObject = { apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', metadata: { name: 'theirs', labels: {} }, spec: {} };
     const plan = planRound(input({ actual: [foreign] }));
     expect(plan.diff.deletes.map(objectKey)).toEqual([]);
-  });
-});
-
-describe('mergeSecurityGroups', () => {
-  const [a, b] = inventory.securityGroups;
-  it('replaces the named groups, drops named groups EC2 no longer has, keeps the rest', () => {
-    const changed = { ...a!, inbound: [] };
-    const merged = mergeSecurityGroups(inventory, [a!.groupId, b!.groupId], [changed]);
-    expect(merged.ok).toBe(true);
-    if (!merged.ok) return;
-    const ids = merged.inventory.securityGroups.map((g) => g.groupId);
-    expect(ids).not.toContain(b!.groupId);
-    expect(ids.length).toBe(inventory.securityGroups.length - 1);
-    expect(merged.inventory.securityGroups.find((g) => g.groupId === a!.groupId)).toBe(changed);
-    expect(merged.inventory.networkInterfaces).toBe(inventory.networkInterfaces);
-  });
-
-  it('adds a group created since the last full read', () => {
-    const created = { ...a!, groupId: 'sg-0fedcba9876543210', groupName: 'new' };
-    const merged = mergeSecurityGroups(inventory, ['SG-0FEDCBA9876543210'], [created]);
-    expect(merged.ok && merged.inventory.securityGroups.at(-1)).toBe(created);
-  });
-
-  it('asks for a full read when a group now names a prefix list the inventory lacks, or EC2 answered what was not asked', () => {
-    const withList = { ...a!, inbound: [{ ipProtocol: 'tcp', fromPort: 443, toPort: 443, prefixListIds: [{ prefixListId: 'pl-0000000000000abcd' }] }] };
-    expect(mergeSecurityGroups(inventory, [a!.groupId], [withList])).toEqual({ ok: false, reason: `${a!.groupId} now references prefix list pl-0000000000000abcd, which the last full read did not include` });
-    expect(mergeSecurityGroups(inventory, [a!.groupId], [b!]).ok).toBe(false);
   });
 });
 

@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Inventory, SecurityGroup } from '../../src/core/inventory.js';
+import { withSecurityGroups } from '../../src/core/inventory-patch.js';
 import { membershipPolicyFrom } from '../../src/core/membership-policy.js';
 import { startSyncer, type Syncer, type SyncerDeps } from '../../src/sync/syncer.js';
 import type { ApiServerDouble } from '../support/apiserver-double.js';
@@ -87,7 +88,11 @@ describe('the syncer as a reconciler', () => {
     const asked: string[][] = [];
     await started({
       readInventory: async () => (fullReads++, structuredClone(current)),
-      readSecurityGroups: async (ids) => (asked.push(ids), structuredClone(current.securityGroups.filter((g) => ids.includes(g.groupId)))),
+      readAfterChange: async (ids, last) => {
+        asked.push(ids);
+        const securityGroups = structuredClone(current.securityGroups.filter((g) => ids.includes(g.groupId)));
+        return { inventory: withSecurityGroups(last, { securityGroups, goneIds: [], prefixLists: current.prefixLists }, ids), read: 'groups' };
+      },
     });
     const target = inventory.securityGroups.find((g) => g.groupId === 'sg-98765432109876')!;
     const changed: SecurityGroup = { ...target, inbound: [...target.inbound, { ipProtocol: 'tcp', fromPort: 8443, toPort: 8443, ipRanges: [{ cidrIp: '10.99.0.0/16' }] }] };

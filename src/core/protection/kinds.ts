@@ -1,5 +1,6 @@
 // Which rule family a request falls under, by API group and kind (resource as a fallback).
 import type { AdmissionRequest } from '../admission-types.js';
+import { CALICO_RESOURCE_KINDS, type CalicoResourceKind } from '../calico.js';
 import { isRecord } from './read.js';
 
 export type Guarded =
@@ -15,7 +16,7 @@ export type Guarded =
 
 export const CALICO_GROUPS: readonly string[] = ['projectcalico.org', 'crd.projectcalico.org'];
 
-const CALICO_KINDS: Record<string, Guarded['family']> = {
+const CALICO_KINDS: Record<CalicoResourceKind, Guarded['family']> & Record<string, Guarded['family'] | undefined> = {
   Tier: 'tier',
   GlobalNetworkPolicy: 'calico-policy',
   NetworkPolicy: 'calico-policy',
@@ -28,18 +29,8 @@ const CALICO_KINDS: Record<string, Guarded['family']> = {
   Profile: 'profile',
 };
 
-const CALICO_RESOURCES: Record<string, string> = {
-  tiers: 'Tier',
-  globalnetworkpolicies: 'GlobalNetworkPolicy',
-  networkpolicies: 'NetworkPolicy',
-  stagedglobalnetworkpolicies: 'StagedGlobalNetworkPolicy',
-  stagednetworkpolicies: 'StagedNetworkPolicy',
-  stagedkubernetesnetworkpolicies: 'StagedKubernetesNetworkPolicy',
-  hostendpoints: 'HostEndpoint',
-  globalnetworksets: 'GlobalNetworkSet',
-  networksets: 'NetworkSet',
-  profiles: 'Profile',
-};
+/** Kind by plural resource, from core/calico.ts's table. */
+const CALICO_RESOURCES: Record<string, string> = Object.fromEntries(Object.entries(CALICO_RESOURCE_KINDS).map(([kind, r]) => [r.resource, kind]));
 
 function field(value: unknown, key: string): string {
   return isRecord(value) && typeof value[key] === 'string' ? value[key] : '';

@@ -1,25 +1,14 @@
 // The webhook configurations that send requests to sgbridge (SPEC §1, §2, §5): a
 // MutatingWebhookConfiguration for pods and a ValidatingWebhookConfiguration for the objects the
 // protection rules guard. Pure: the CLI prints them and the Helm chart mirrors their shape.
+import { CALICO_RESOURCE_KINDS, type CalicoResourceKind } from '../calico.js';
 import { NAMESPACE_ALLOWED_ANNOTATION } from '../vocabulary.js';
 import { excludedNamespaces, PATHS, WEBHOOK_NAMES } from '../webhooks.js';
 import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, conditions, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './cel.js';
 import type { FailurePolicy, WebhookConfigOptions, WebhookSettings } from './options.js';
 
-/** Every Calico kind the protection rules guard, with its plural resource and scope. */
-export const CALICO_RESOURCES = [
-  { kind: 'Tier', resource: 'tiers', scope: 'Cluster' },
-  { kind: 'GlobalNetworkPolicy', resource: 'globalnetworkpolicies', scope: 'Cluster' },
-  { kind: 'StagedGlobalNetworkPolicy', resource: 'stagedglobalnetworkpolicies', scope: 'Cluster' },
-  { kind: 'HostEndpoint', resource: 'hostendpoints', scope: 'Cluster' },
-  { kind: 'GlobalNetworkSet', resource: 'globalnetworksets', scope: 'Cluster' },
-  // Its labelsToApply reach every HostEndpoint that names it (rule 4).
-  { kind: 'Profile', resource: 'profiles', scope: 'Cluster' },
-  { kind: 'NetworkPolicy', resource: 'networkpolicies', scope: 'Namespaced' },
-  { kind: 'StagedNetworkPolicy', resource: 'stagednetworkpolicies', scope: 'Namespaced' },
-  { kind: 'StagedKubernetesNetworkPolicy', resource: 'stagedkubernetesnetworkpolicies', scope: 'Namespaced' },
-  { kind: 'NetworkSet', resource: 'networksets', scope: 'Namespaced' },
-] as const;
+/** Every Calico kind the protection rules guard, with its plural resource and scope (core/calico.ts's table). */
+export const CALICO_RESOURCES = Object.entries(CALICO_RESOURCE_KINDS).map(([kind, r]) => ({ kind: kind as CalicoResourceKind, ...r }));
 
 type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 type Json = Record<string, unknown>;
