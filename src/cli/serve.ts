@@ -18,6 +18,7 @@ import { SETTING_DEFS, type SettingName, type Settings } from '../core/settings.
 import { nodeCache } from '../kube/cluster-caches.js';
 import { loadClusterConfig } from '../kube/client.js';
 import { NamespaceCache } from '../kube/namespaces.js';
+import { SecurityGroupPolicyCaches } from '../kube/security-group-policy-caches.js';
 import type { WatchCache } from '../kube/watch-cache.js';
 import { startClusterCertificates, type ClusterCertificates } from '../sync/cert-manager.js';
 import { startSyncer } from '../sync/syncer.js';
@@ -154,6 +155,12 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     void nodes.synced().then(follow);
     void nodes.start();
   }
+  // SecurityGroupPolicies (setting securityGroupPolicies): membership reads them from these caches
+  const policies = kubeConfig && settings.securityGroupPolicies ? SecurityGroupPolicyCaches.create(kubeConfig, { log: logger }) : undefined;
+  if (policies) {
+    membership.update({ securityGroupPolicies: policies });
+    void policies.start();
+  }
   if (namespaces) await namespaces.start();
   else logger.info('no cluster configured: the namespace allow-list (aws.tigera.io/allowed-security-groups) is off and the syncer does not run');
 
@@ -173,7 +180,13 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     registry,
     handlers,
     readiness: () =>
-      namespaces && !namespaces.ready ? { ready: false, reason: 'namespace list not loaded yet' } : nodes && !nodes.ready ? { ready: false, reason: 'node list not loaded yet (the node groups of unannotated pods come from it)' } : { ready: true },
+      namespaces && !namespaces.ready
+        ? { ready: false, reason: 'namespace list not loaded yet' }
+        : nodes && !nodes.ready
+          ? { ready: false, reason: 'node list not loaded yet (the node groups of unannotated pods come from it)' }
+          : policies && !policies.ready
+            ? { ready: false, reason: 'SecurityGroupPolicy or ServiceAccount list not loaded yet (pod groups come from them)' }
+            : { ready: true },
   });
   await app.listen({ host: settings.listen, port: settings.port });
   const address = app.server.address();
@@ -190,6 +203,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       await app.close(); // stops accepting, drains in-flight requests
       await namespaces?.stop();
       nodes?.stop();
+      policies?.stop();
       if (certificates) await certificates.stop();
       else tls.close();
     })());
