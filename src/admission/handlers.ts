@@ -1,10 +1,11 @@
 // The webhooks' handlers: for pods, core's membership decision, fed with what the adapter knows of
-// the pod's namespace (looked up only for pods that name groups); for Calico objects and pods,
-// core's protection rules.
+// the pod's namespace (looked up only for pods that name groups, or whose namespace holds
+// SecurityGroupPolicies); for Calico objects, pods and SecurityGroupPolicies, core's protection
+// rules (a policy's namespace allow-list is looked up for it).
 import type { AdmissionRequest, Decision } from '../core/admission-types.js';
 import { decideMutation, type MembershipPolicy, type NamespaceFacts } from '../core/membership/index.js';
 import { classify } from '../core/protection/kinds.js';
-import { decideValidation, NO_TIER_FACTS, type ProtectionContext, type TierFacts } from '../core/protection/index.js';
+import { decideValidation, isSecurityGroupPolicyRequest, NO_TIER_FACTS, type ProtectionContext, type TierFacts } from '../core/protection/index.js';
 import { SG_ANNOTATION } from '../core/vocabulary.js';
 import { PATHS } from '../core/webhooks.js';
 import type { AdmissionHandler, HandlerContext } from './webhook.js';
@@ -22,15 +23,21 @@ function namesGroups(request: AdmissionRequest): boolean {
   return typeof annotations === 'object' && annotations !== null && typeof annotations[SG_ANNOTATION] === 'string';
 }
 
+/** The pod's groups may come from the allow-listed sources: its annotation, or its namespace's SecurityGroupPolicies. */
+function needsNamespace(request: AdmissionRequest, policy: MembershipPolicy, namespace: string): boolean {
+  return namesGroups(request) || policy.securityGroupPolicies?.policies(namespace) !== undefined;
+}
+
 const OFF: NamespaceFacts = { allowList: 'off' };
 
 /** `policy` is read on every request, so a refreshed inventory takes effect at once. */
 export function mutateHandler(policy: () => MembershipPolicy, namespaceFacts: NamespaceFactsLookup = NO_NAMESPACE_FACTS): AdmissionHandler {
   return (request, ctx): Decision | Promise<Decision> => {
     const namespace = request.namespace ?? request.object?.metadata?.namespace ?? '';
-    if (!namesGroups(request) || !namespace) return decideMutation(request, policy(), OFF);
+    const current = policy();
+    if (!namespace || !needsNamespace(request, current, namespace)) return decideMutation(request, current, OFF);
     const facts = namespaceFacts(namespace, ctx);
-    return facts instanceof Promise ? facts.then((f) => decideMutation(request, policy(), f)) : decideMutation(request, policy(), facts);
+    return facts instanceof Promise ? facts.then((f) => decideMutation(request, current, f)) : decideMutation(request, current, facts);
   };
 }
 
@@ -42,7 +49,7 @@ export function validateHandler(protection: () => ProtectionContext, namespaceFa
   return (request, ctx): Decision | Promise<Decision> => {
     const family = classify(request).family;
     const namespace = request.namespace ?? request.object?.metadata?.namespace ?? '';
-    if (family === 'pod' && namespace && namesGroups(request)) {
+    if ((family === 'pod' && namespace && needsNamespace(request, protection().membership, namespace)) || (isSecurityGroupPolicyRequest(request) && namespace)) {
       const facts = namespaceFacts(namespace, ctx);
       return facts instanceof Promise ? facts.then((f) => decideValidation(request, protection(), { namespace: f })) : decideValidation(request, protection(), { namespace: facts });
     }

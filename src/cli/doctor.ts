@@ -10,7 +10,7 @@ import { loadInventory } from '../aws/source.js';
 import { renderDoctorText, runDoctor, type ClusterFacts, type LeaseFacts, type RegisteredWebhook } from '../core/doctor/index.js';
 import type { ClusterNode } from '../core/inventory.js';
 import type { Settings } from '../core/settings.js';
-import { MATCH_CONDITION_WEBHOOKS, WEBHOOK_NAMES } from '../core/webhooks.js';
+import { MATCH_CONDITION_WEBHOOKS, SECURITY_GROUP_POLICY_WEBHOOKS, WEBHOOK_NAMES } from '../core/webhooks.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
 import { CalicoStore, MANAGED_KINDS } from '../kube/calico-store.js';
 import { loadClusterConfig } from '../kube/client.js';
@@ -110,7 +110,8 @@ export async function doctor(settings: Settings, kc: KubeConfig | undefined, now
     else nodes = read.nodes;
   }
   // The pods/status, pods/binding and namespace webhooks exist only where matchConditions do (Kubernetes >= 1.28): not required.
-  const required = Object.values(WEBHOOK_NAMES).filter((n) => !MATCH_CONDITION_WEBHOOKS.includes(n));
+  // The SecurityGroupPolicy webhook is required only where sgbridge reads them.
+  const required = Object.values(WEBHOOK_NAMES).filter((n) => !MATCH_CONDITION_WEBHOOKS.includes(n) && (settings.securityGroupPolicies || !SECURITY_GROUP_POLICY_WEBHOOKS.includes(n)));
   const checks = [...extra, ...runDoctor({ inventory, settings, nodes, webhookNames: required, leaseName: LEASE_NAME, now, ...(cluster ? { cluster } : {}) })];
   return { text: renderDoctorText(checks), json: { checks }, failed: checks.filter((c) => !c.ok).length };
 }
@@ -121,7 +122,7 @@ export function registerDoctor(program: Command): void {
     .description("check the integration's troubleshooting list: host endpoints, policies, trust and enforced groups, webhooks and caBundle, certificates, sync Lease, pods' membership labels; exits non-zero when a check fails")
     .addOption(new Option('--output <FORMAT>', 'text or json ({"checks":[{"name","ok","detail","fix"}]})').choices(['text', 'json']).default('text'))
     .option('--no-cluster', 'check the inventory only, even when a cluster is reachable');
-  addSettingOptions(cmd, ['inventory', 'aws', 'vpcId', 'clusterName', 'nodeGroups', 'trustGroupId', 'enforcedGroupId', 'podDefaultGroupId', 'metadataAccess', 'hostEndpointNode', 'namespace', 'serviceName', 'tlsDir', 'resyncInterval', 'strict', 'namespaceDefault']);
+  addSettingOptions(cmd, ['inventory', 'aws', 'vpcId', 'clusterName', 'nodeGroups', 'trustGroupId', 'enforcedGroupId', 'podDefaultGroupId', 'metadataAccess', 'hostEndpointNode', 'namespace', 'serviceName', 'tlsDir', 'resyncInterval', 'strict', 'namespaceDefault', 'securityGroupPolicies']);
   cmd.action(async () => {
     const settings = settingsFrom(cmd);
     const opts = cmd.opts<{ output: 'text' | 'json'; cluster: boolean }>();

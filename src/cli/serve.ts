@@ -19,6 +19,7 @@ import { nodeCache } from '../kube/cluster-caches.js';
 import { loadClusterConfig } from '../kube/client.js';
 import { NamespaceCache } from '../kube/namespaces.js';
 import { TierWatch } from '../kube/tier-watch.js';
+import { SecurityGroupPolicyCaches } from '../kube/security-group-policy-caches.js';
 import type { WatchCache } from '../kube/watch-cache.js';
 import { startClusterCertificates, type ClusterCertificates } from '../sync/cert-manager.js';
 import { startSyncer } from '../sync/syncer.js';
@@ -158,6 +159,12 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   // every replica answers admission, so every replica watches the tiers (rule 3 places policies by them)
   const tierWatch = kubeConfig ? new TierWatch(kubeConfig, { log: logger }) : undefined;
   tierWatch?.start();
+  // SecurityGroupPolicies (setting securityGroupPolicies): membership reads them from these caches
+  const policies = kubeConfig && settings.securityGroupPolicies ? SecurityGroupPolicyCaches.create(kubeConfig, { log: logger }) : undefined;
+  if (policies) {
+    membership.update({ securityGroupPolicies: policies });
+    void policies.start();
+  }
   if (namespaces) await namespaces.start();
   else logger.info('no cluster configured: the namespace allow-list (aws.tigera.io/allowed-security-groups) is off and the syncer does not run');
 
@@ -178,7 +185,13 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     registry,
     handlers,
     readiness: () =>
-      namespaces && !namespaces.ready ? { ready: false, reason: 'namespace list not loaded yet' } : nodes && !nodes.ready ? { ready: false, reason: 'node list not loaded yet (the node groups of unannotated pods come from it)' } : { ready: true },
+      namespaces && !namespaces.ready
+        ? { ready: false, reason: 'namespace list not loaded yet' }
+        : nodes && !nodes.ready
+          ? { ready: false, reason: 'node list not loaded yet (the node groups of unannotated pods come from it)' }
+          : policies && !policies.ready
+            ? { ready: false, reason: 'SecurityGroupPolicy or ServiceAccount list not loaded yet (pod groups come from them)' }
+            : { ready: true },
   });
   await app.listen({ host: settings.listen, port: settings.port });
   const address = app.server.address();
@@ -196,6 +209,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       await namespaces?.stop();
       nodes?.stop();
       tierWatch?.stop();
+      policies?.stop();
       if (certificates) await certificates.stop();
       else tls.close();
     })());

@@ -57,7 +57,7 @@ export function registerWebhookConfig(program: Command): void {
     .addOption(new Option('--output <FORMAT>', 'yaml (multi-document) or json (a v1 List)').choices(['yaml', 'json']).default('yaml'))
     .option('--admission-policy', 'also print a ValidatingAdmissionPolicy and binding (Kubernetes >= 1.30) that hold what CEL can check of the protection rules when the webhook is down')
     .option('--no-match-conditions', 'leave out matchConditions (Kubernetes < 1.28); sgbridge then trusts its own identity itself');
-  addSettingOptions(cmd, ['tlsDir', 'namespace', 'serviceName', 'calicoNamespaces', 'syncerIdentity', 'calicoApiserverIdentity', 'breakGlassUsers', 'breakGlassGroups', 'tierAllowList', 'calicoOperatorIdentity', 'allowListWriterUsers', 'allowListWriterGroups', 'nodeGroups', 'podDefaultGroupId', 'trustGroupId', 'enforcedGroupId']);
+  addSettingOptions(cmd, ['tlsDir', 'namespace', 'serviceName', 'calicoNamespaces', 'syncerIdentity', 'calicoApiserverIdentity', 'breakGlassUsers', 'breakGlassGroups', 'tierAllowList', 'calicoOperatorIdentity', 'allowListWriterUsers', 'allowListWriterGroups', 'nodeGroups', 'podDefaultGroupId', 'trustGroupId', 'enforcedGroupId', 'securityGroupPolicies']);
   cmd.addHelpText('after', '\nExample:\n  sgbridge certs --out certs --dns sgbridge.example.internal\n  sgbridge webhook-config --url https://sgbridge.example.internal:8443 --ca-file certs/ca.crt | kubectl apply -f -');
   cmd.action(async (flags: Flags) => {
     const settings = settingsFrom(cmd);

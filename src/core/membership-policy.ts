@@ -6,6 +6,7 @@
 import { internalGroupIds, resolveInternalGroups } from './internal-groups.js';
 import { knownGroupIds, type ClusterNode, type Inventory } from './inventory.js';
 import { withDefaults, type MembershipPolicy } from './membership/index.js';
+import type { PolicyMembershipSource } from './security-group-policy/index.js';
 import type { Settings } from './settings.js';
 
 /** What a membership policy is built from. */
@@ -13,6 +14,8 @@ export interface MembershipFacts {
   inventory: Inventory;
   /** The cluster's Nodes when a cluster is reachable; undefined without one (the inventory's recorded nodes stand in). */
   clusterNodes?: readonly ClusterNode[];
+  /** The cluster's SecurityGroupPolicies and ServiceAccounts (watch-fed); read only when the setting securityGroupPolicies is on. */
+  securityGroupPolicies?: PolicyMembershipSource;
 }
 
 /** The nodes whose groups unannotated pods get: the cluster's when known, else the inventory's. */
@@ -46,6 +49,7 @@ export function membershipPolicyOf(settings: Settings, facts: MembershipFacts): 
     knownGroups: knownGroupIds(inventory),
     strict: settings.strict,
     namespaceDefault: settings.namespaceDefault,
+    ...(settings.securityGroupPolicies && facts.securityGroupPolicies ? { securityGroupPolicies: facts.securityGroupPolicies } : {}),
   });
 }
 
@@ -63,6 +67,7 @@ export function samePolicy(a: MembershipPolicy, b: MembershipPolicy): boolean {
     a.podDefaultGroup === b.podDefaultGroup &&
     a.strict === b.strict &&
     a.namespaceDefault === b.namespaceDefault &&
+    a.securityGroupPolicies === b.securityGroupPolicies &&
     sameList(a.nodeGroups, b.nodeGroups) &&
     sameSet(a.forbiddenGroups, b.forbiddenGroups) &&
     sameSet(a.knownGroups, b.knownGroups)

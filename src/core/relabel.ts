@@ -5,7 +5,7 @@
 // pod whose annotation §1 would deny keeps only the pod default group: it must not carry groups
 // it could not have been given.
 import type { JsonPatchOp } from './admission-types.js';
-import { deriveMembership, membershipPatch, type MembershipPolicy } from './membership/index.js';
+import { derivePodMembership, membershipPatch, type MembershipPolicy } from './membership/index.js';
 
 /** What the relabeller needs of a pod (the pod cache keeps no more). */
 export interface PodFacts {
@@ -13,7 +13,7 @@ export interface PodFacts {
   name: string;
   uid?: string;
   resourceVersion?: string;
-  /** Its membership labels (other labels may be left out); undefined when the pod has no labels at all. */
+  /** Its membership labels (all its labels when SecurityGroupPolicies are read); undefined when the pod has no labels at all. */
   labels?: Record<string, string>;
   /** Its annotations (the security-groups annotation is the one read). */
   annotations?: Record<string, string>;
@@ -35,7 +35,7 @@ export type NamespaceAnnotationsLookup = (namespace: string) => Record<string, s
 
 /** The groups a stored pod belongs to; one whose annotation §1 would deny gets only the pod default group. */
 export function storedPodGroups(pod: PodFacts, policy: MembershipPolicy, namespaceAnnotations: NamespaceAnnotationsLookup): { groups: readonly string[]; problem?: string } {
-  const m = deriveMembership(pod.annotations, policy, { allowList: 'on', annotations: namespaceAnnotations(pod.namespace) ?? {} }, pod.namespace);
+  const m = derivePodMembership({ annotations: pod.annotations, labels: pod.labels, serviceAccountName: pod.serviceAccount }, policy, { allowList: 'on', annotations: namespaceAnnotations(pod.namespace) ?? {} }, pod.namespace);
   return m.ok ? { groups: m.groups } : { groups: policy.podDefaultGroup ? [policy.podDefaultGroup] : [], problem: m.message };
 }
 

@@ -12,7 +12,11 @@ export const WEBHOOK_NAMES = {
   validatePodStatus: 'podstatus.validate.sgbridge.io',
   validatePodBinding: 'podbinding.validate.sgbridge.io',
   validateNamespaces: 'namespaces.validate.sgbridge.io',
+  validateSecurityGroupPolicies: 'securitygrouppolicies.validate.sgbridge.io',
 } as const;
+
+/** Registered only with the setting securityGroupPolicies. */
+export const SECURITY_GROUP_POLICY_WEBHOOKS: readonly string[] = [WEBHOOK_NAMES.validateSecurityGroupPolicies];
 
 /** Registered only where matchConditions exist (Kubernetes >= 1.28): without them they would see every write of a busy kind. */
 export const MATCH_CONDITION_WEBHOOKS: readonly string[] = [WEBHOOK_NAMES.validatePodStatus, WEBHOOK_NAMES.validatePodBinding, WEBHOOK_NAMES.validateNamespaces];

@@ -10,6 +10,7 @@ import type { ClusterNode } from '../core/inventory.js';
 import type { TierObject } from '../core/protection/tier-facts.js';
 import type { PodFacts } from '../core/relabel.js';
 import { MANAGED_KINDS, MANAGED_SELECTOR } from './calico-store.js';
+import { podFactsWithLabelsOf } from './security-group-policy-caches.js';
 import { actualObjectOf, clusterNodeOf, isAnnotatedForGroups, namespaceAnnotationsOf, podFactsOf, wireNetworkPolicy, type NamespaceAnnotations } from './facts.js';
 import { type CacheOptions, type CacheSpec, type ListPage, WatchCache } from './watch-cache.js';
 
@@ -28,9 +29,10 @@ export function namespaceCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<
   return new WatchCache(kc, { name: 'namespaces', path: '/api/v1/namespaces', list: async (p) => (await core.listNamespace(paged(p))) as ListPage, keep: namespaceAnnotationsOf }, opts);
 }
 
-export function podCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<PodFacts> {
+/** `allLabels`: keep every label, not only membership labels (SecurityGroupPolicies select on them). */
+export function podCache(kc: KubeConfig, opts?: CacheOptions, allLabels = false): WatchCache<PodFacts> {
   const core = kc.makeApiClient(CoreV1Api);
-  return new WatchCache(kc, { name: 'pods', path: '/api/v1/pods', list: async (p) => (await core.listPodForAllNamespaces(paged(p))) as ListPage, keep: podFactsOf }, opts);
+  return new WatchCache(kc, { name: 'pods', path: '/api/v1/pods', list: async (p) => (await core.listPodForAllNamespaces(paged(p))) as ListPage, keep: allLabels ? podFactsWithLabelsOf : podFactsOf }, opts);
 }
 
 /** NetworkPolicies with match-security-groups: "true", in their wire form (the companion input). */
@@ -82,11 +84,12 @@ export interface ClusterCaches {
   managed: WatchCache<ActualObject>[];
 }
 
-export function clusterCaches(kc: KubeConfig, api: CalicoApi, opts?: CacheOptions, shared: Partial<Pick<ClusterCaches, 'nodes' | 'namespaces'>> = {}): ClusterCaches {
+/** `podLabels: 'all'` when SecurityGroupPolicies are read: the relabeller matches them on pod labels. */
+export function clusterCaches(kc: KubeConfig, api: CalicoApi, opts?: CacheOptions, shared: Partial<Pick<ClusterCaches, 'nodes' | 'namespaces'>> = {}, podLabels: 'membership' | 'all' = 'membership'): ClusterCaches {
   return {
     nodes: shared.nodes ?? nodeCache(kc, opts),
     namespaces: shared.namespaces ?? namespaceCache(kc, opts),
-    pods: podCache(kc, opts),
+    pods: podCache(kc, opts, podLabels === 'all'),
     networkPolicies: networkPolicyCache(kc, opts),
     managed: MANAGED_KINDS.map((kind) => managedObjectCache(kc, api, kind, opts)),
   };

@@ -43,3 +43,9 @@ export const API_PERMISSIONS: ApiPermission[] = [
   { group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations', verbs: ['get', 'patch'], scope: 'cluster', usedBy: "certificates: inject and repair caBundle in sgbridge's own configuration" },
   { group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations', verbs: ['get', 'patch'], scope: 'cluster', usedBy: "certificates: inject and repair caBundle in sgbridge's own configuration" },
 ];
+
+/** What the SecurityGroupPolicy caches read (setting securityGroupPolicies; the chart's own ClusterRole for it). */
+export const SECURITY_GROUP_POLICY_PERMISSIONS: ApiPermission[] = [
+  { group: 'vpcresources.k8s.aws', resource: 'securitygrouppolicies', verbs: ['get', 'list', 'watch'], scope: 'cluster', usedBy: 'membership: SecurityGroupPolicy cache (src/kube/security-group-policy-caches.ts)' },
+  { group: '', resource: 'serviceaccounts', verbs: ['get', 'list', 'watch'], scope: 'cluster', usedBy: "membership: ServiceAccount label cache, for policies' serviceAccountSelector" },
+];

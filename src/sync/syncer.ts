@@ -123,7 +123,7 @@ interface Parts {
 }
 
 async function makeParts(deps: SyncerDeps, api: CalicoApi, metrics: SyncMetrics, inventory: InventorySource, membership: MembershipPolicySource, events?: EventRecorder): Promise<Parts> {
-  const caches = clusterCaches(deps.kubeConfig, api, cacheOptions(deps, metrics), deps.shared);
+  const caches = clusterCaches(deps.kubeConfig, api, cacheOptions(deps, metrics), deps.shared, deps.settings.securityGroupPolicies ? 'all' : 'membership');
   const shared = new Set<unknown>([deps.shared?.nodes, deps.shared?.namespaces].filter(Boolean));
   const owned = allCaches(caches).filter((c) => !shared.has(c));
   for (const c of allCaches(caches)) void c.start();

@@ -1,13 +1,16 @@
 // The chart's part of issue 22, rendered by the real helm: with config.securityGroupPolicies, AWS's
-// SecurityGroupPolicy CRD where the cluster has none (never deleted, never someone else's replaced)
-// and read access to policies and ServiceAccounts; without it, nothing of either.
+// SecurityGroupPolicy CRD where the cluster has none (never deleted, never someone else's replaced),
+// read access to policies and ServiceAccounts and the validating webhook for policies; without it,
+// none of these.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { envName, resolveSettings } from '../../src/core/settings.js';
+import { buildValidatingWebhookConfiguration } from '../../src/core/registration/index.js';
 import { SGP_CRD_NAME, SGP_GROUP, SGP_RESOURCE } from '../../src/core/security-group-policy/index.js';
+import { WEBHOOK_NAMES } from '../../src/core/webhooks.js';
 import { VPC_RESOURCE_CONTROLLER } from '../support/fixtures.js';
 import { CHART_DIR, REPO_ROOT, helm, renderChart, writeValues, type K8sObject } from '../support/helm.js';
 
@@ -28,6 +31,8 @@ function envOf(objs: Obj[]): Record<string, string> {
   return Object.fromEntries(deployment.spec.template.spec.containers[0]!.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
 }
 
+const webhookNames = (objs: Obj[]) => objs.filter((o) => o.kind === 'ValidatingWebhookConfiguration').flatMap((o) => (o as unknown as { webhooks: { name: string }[] }).webhooks.map((w) => w.name));
+
 const fixtureCrd = () => parseAllDocuments(readFileSync(`${VPC_RESOURCE_CONTROLLER}/vpcresources.k8s.aws_securitygrouppolicies.yaml`, 'utf8'))[0]!.toJS() as Obj;
 
 describe('config.securityGroupPolicies off (the default)', () => {
@@ -38,6 +43,7 @@ describe('config.securityGroupPolicies off (the default)', () => {
     expect(JSON.stringify(objs.filter((o) => o.kind === 'ClusterRole'))).not.toContain(SGP_RESOURCE);
     expect(envOf(objs)[envName('securityGroupPolicies')]).toBe('false');
     expect(resolveSettings({ env: envOf(objs) }).securityGroupPolicies).toBe(false);
+    expect(webhookNames(objs)).not.toContain(WEBHOOK_NAMES.validateSecurityGroupPolicies);
   });
 });
 
@@ -45,6 +51,15 @@ describe('config.securityGroupPolicies on', () => {
   let objs: Obj[];
   beforeAll(() => {
     objs = render(ON);
+  });
+
+  it('registers the SecurityGroupPolicy webhook exactly as src/core/registration builds it', () => {
+    const settings = resolveSettings({ env: envOf(objs) });
+    const validating = objs.find((o) => o.kind === 'ValidatingWebhookConfiguration') as unknown as { webhooks: { name: string }[] };
+    const built = buildValidatingWebhookConfiguration({ target: { service: { namespace: NAMESPACE, name: FULLNAME, port: 443 } }, failurePolicy: 'Ignore', settings }) as { webhooks: { name: string }[] };
+    const ours = (w: { webhooks: { name: string }[] }) => w.webhooks.find((h) => h.name === WEBHOOK_NAMES.validateSecurityGroupPolicies);
+    expect(ours(validating)).toEqual(ours(built));
+    expect(ours(built)).toMatchObject({ rules: [{ apiGroups: [SGP_GROUP], apiVersions: ['v1beta1'], resources: [SGP_RESOURCE], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }] });
   });
 
   it('passes the setting to sgbridge', () => {

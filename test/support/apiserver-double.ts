@@ -13,6 +13,7 @@
 //                              the store moved past their last event (default 60 000, like the server)
 //     options.validate         (obj) => causes[] | undefined: a 422 Invalid when causes are returned
 //                              (hook for CRD-schema validation; each cause {field, message, reason?})
+//     options.securityGroupPolicies  also serve ServiceAccounts and AWS's SecurityGroupPolicy CRD
 //   api.url                    http://127.0.0.1:PORT
 //   api.kubeConfig(identity?)  a KubeConfig for @kubernetes/client-node. 'sgbridge' (default) is
 //                              user system:serviceaccount:<ns>:sgbridge, held to options.permissions;
@@ -97,8 +98,8 @@ function builtin(group: string, version: string, plural: string, kind: string, n
   return { group, version, plural, singular: kind.toLowerCase(), kind, namespaced, custom: false, generation, deleteReturnsObject };
 }
 
-function resourceDefs(calico: 'crd' | 'v3' | 'both' | 'none'): ResourceDef[] {
-  const defs = [
+function resourceDefs(calico: 'crd' | 'v3' | 'both' | 'none', securityGroupPolicies = false): ResourceDef[] {
+  const defs: ResourceDef[] = [
     builtin('', 'v1', 'namespaces', 'Namespace', false, false, true),
     builtin('', 'v1', 'nodes', 'Node', false),
     builtin('', 'v1', 'pods', 'Pod', true, false, true),
@@ -118,6 +119,10 @@ function resourceDefs(calico: 'crd' | 'v3' | 'both' | 'none'): ResourceDef[] {
       defs.push({ group, version, plural, singular: kind.toLowerCase(), kind, namespaced, custom: true, generation: true });
     }
   }
+  if (securityGroupPolicies) {
+    defs.push(builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true));
+    defs.push({ group: 'vpcresources.k8s.aws', version: 'v1beta1', plural: 'securitygrouppolicies', singular: 'securitygrouppolicy', kind: 'SecurityGroupPolicy', namespaced: true, custom: true, generation: true });
+  }
   return defs;
 }
 
@@ -133,6 +138,8 @@ export interface ApiServerDoubleOptions {
   permissions?: ApiPermission[];
   bookmarkIntervalMs?: number;
   validate?: (obj: Obj) => StatusCause[] | undefined;
+  /** Also serve ServiceAccounts and AWS's SecurityGroupPolicy CRD (vpcresources.k8s.aws/v1beta1). */
+  securityGroupPolicies?: boolean;
 }
 
 export interface LoggedRequest {
@@ -503,7 +510,7 @@ export class ApiServerDouble {
   private readonly namespace: string;
 
   constructor(private readonly options: ApiServerDoubleOptions = {}) {
-    this.defs = resourceDefs(options.calico ?? 'crd');
+    this.defs = resourceDefs(options.calico ?? 'crd', options.securityGroupPolicies);
     for (const d of this.defs) this.store.set(d, new Map());
     this.oldestRv = this.rv;
     this.namespace = options.namespace ?? 'sgbridge-system';

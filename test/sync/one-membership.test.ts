@@ -1,5 +1,6 @@
-// Issue 23, as a property: for generated inventories, cluster Nodes, settings, namespaces and pods,
-// the one membership policy gives the same labels whoever applies it. The mutating webhook's
+// Issue 23, as a property: for generated inventories, cluster Nodes, settings, namespaces and pods
+// (and, issue 22, SecurityGroupPolicies and ServiceAccounts), the one membership policy gives the
+// same labels whoever applies it. The mutating webhook's
 // patch and the relabeller's patch (on the pod as the pod cache keeps it) leave the same labels,
 // the relabeller leaves an admitted pod alone, and the validating rule 6 accepts both results.
 import fc from 'fast-check';
@@ -8,11 +9,13 @@ import { describe, expect, it } from 'vitest';
 import type { AdmissionRequest } from '../../src/core/admission-types.js';
 import type { ClusterNode, Inventory, NetworkInterface, SecurityGroup } from '../../src/core/inventory.js';
 import { MembershipPolicySource } from '../../src/core/membership-policy.js';
-import { decideMutation } from '../../src/core/membership/index.js';
-import { decideValidation, protectionContextFrom } from '../../src/core/protection/index.js';
-import { relabelFor } from '../../src/core/relabel.js';
+import { decideMutation, type MembershipPolicy } from '../../src/core/membership/index.js';
+import { decideValidation, protectionContextFrom, type ProtectionContext } from '../../src/core/protection/index.js';
+import { relabelFor, type PodFacts } from '../../src/core/relabel.js';
+import { compilePolicy, indexPolicies, staticPolicySource } from '../../src/core/security-group-policy/index.js';
 import { defaultSettings, type Settings } from '../../src/core/settings.js';
 import { namespaceAnnotationsOf, podFactsOf } from '../../src/kube/cluster-caches.js';
+import { podFactsWithLabelsOf } from '../../src/kube/security-group-policy-caches.js';
 
 const VPC = 'vpc-0a1b2c3d4e5f60718';
 const GROUPS = ['sg-0000000000000000a', 'sg-0000000000000000b', 'sg-0000000000000000c', 'sg-0000000000000000d', 'sg-98765432109876'];
@@ -96,33 +99,79 @@ function review(object: unknown, namespace: string, webhookOp: 'CREATE' | 'UPDAT
 const patched = <T>(doc: T, ops: readonly unknown[] | undefined): T => (ops?.length ? (jsonpatch.applyPatch(structuredClone(doc), ops as jsonpatch.Operation[], true, false).newDocument as T) : doc);
 const labels = (o: unknown) => (o as { metadata: { labels?: Record<string, string> } }).metadata.labels;
 
+type PodObject = ReturnType<typeof structuredClone<{ metadata: { namespace?: string } }>>;
+
+/**
+ * The webhook's patch and the relabeller's (on the pod as `cached` keeps it) leave the same labels,
+ * the relabeller leaves an admitted pod alone, and rule 6 (given the namespace, as /validate is
+ * whenever the pod's groups may come from its allow-listed sources) accepts both.
+ */
+function agree(policy: MembershipPolicy, protection: ProtectionContext, p: PodObject, ns: { metadata: { name: string } }, cached: (o: Record<string, unknown>) => PodFacts): void {
+  const object = structuredClone(p) as Record<string, unknown> & { metadata: { namespace?: string } };
+  object.metadata.namespace = ns.metadata.name;
+  const annotations = namespaceAnnotationsOf(ns);
+  const facts = { namespace: { allowList: 'on' as const, annotations } };
+  const decision = decideMutation(review(object, ns.metadata.name), policy, facts.namespace);
+  const repair = relabelFor(cached(object), policy, (name) => (name === ns.metadata.name ? annotations : undefined));
+  if (!decision.allowed) {
+    // the webhook refuses the pod; a pod that got in anyway keeps only the pod default group
+    expect(Object.keys(labels(patched(object, repair?.ops)) ?? {}).filter((k) => k.startsWith('sg.aws.tigera.io/'))).toEqual(policy.podDefaultGroup ? [`sg.aws.tigera.io/${policy.podDefaultGroup}`] : []);
+    return;
+  }
+  const admitted = patched(object, decision.patch);
+  const repaired = patched(object, repair?.ops);
+  expect(labels(repaired)).toEqual(labels(admitted));
+  // the relabeller leaves an admitted pod alone, whatever the order of events
+  expect(relabelFor(cached(admitted), policy, () => annotations)).toBeUndefined();
+  expect(decideValidation(review(admitted, ns.metadata.name), protection, facts).allowed).toBe(true);
+  expect(decideValidation(review(repaired, ns.metadata.name), protection, facts).allowed).toBe(true);
+}
+
+/** SecurityGroupPolicies of the pods' namespaces, selecting on pod labels, ServiceAccount labels, both or nothing. */
+const POLICY_TEMPLATES = [
+  { podSelector: { matchLabels: { app: 'web' } } },
+  { podSelector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] } },
+  { podSelector: {} },
+  { serviceAccountSelector: { matchLabels: { team: 'pay' } } },
+  { podSelector: { matchLabels: { app: 'web' } }, serviceAccountSelector: { matchExpressions: [{ key: 'team', operator: 'NotIn', values: ['ops'] }] } },
+];
+const policySet = fc.array(
+  fc.record({ template: fc.integer({ min: 0, max: POLICY_TEMPLATES.length - 1 }), namespace: fc.constantFrom('team-a', 'open'), groups: fc.subarray([...GROUPS, TRUST, 'sg-0123456789abcdef0'], { minLength: 1, maxLength: 3 }) }),
+  { maxLength: 4 },
+);
+const serviceAccountLabels = fc.constantFrom<Record<string, string> | undefined>(undefined, {}, { team: 'pay' }, { team: 'ops' });
+
 describe('one membership policy for the webhook, rule 6 and the relabeller', () => {
   it('gives every pod the same labels at admission as after a repair, and rule 6 accepts both', () => {
     fc.assert(
       fc.property(inventory, clusterNodes, settings, namespaceObject, pod, (inv, nodes, s, ns, p) => {
         const source = new MembershipPolicySource(s, { inventory: inv, ...(nodes ? { clusterNodes: nodes } : {}) });
-        const policy = source.current;
-        const protection = protectionContextFrom(s, inv, { membership: policy });
-        const object = structuredClone(p);
-        object.metadata.namespace = ns.metadata.name;
-        const annotations = namespaceAnnotationsOf(ns);
-        const decision = decideMutation(review(object, ns.metadata.name), policy, { allowList: 'on', annotations });
-        const repair = relabelFor(podFactsOf(object), policy, (name) => (name === ns.metadata.name ? annotations : undefined));
-        if (!decision.allowed) {
-          // the webhook refuses the pod; a pod that got in anyway keeps only the pod default group
-          expect(Object.keys(labels(patched(object, repair?.ops)) ?? {}).filter((k) => k.startsWith('sg.aws.tigera.io/'))).toEqual(policy.podDefaultGroup ? [`sg.aws.tigera.io/${policy.podDefaultGroup}`] : []);
-          return;
-        }
-        const admitted = patched(object, decision.patch);
-        const repaired = patched(object, repair?.ops);
-        expect(labels(repaired)).toEqual(labels(admitted));
-        // the relabeller leaves an admitted pod alone, whatever the order of events
-        expect(relabelFor(podFactsOf(admitted), policy, () => annotations)).toBeUndefined();
-        expect(decideValidation(review(admitted, ns.metadata.name), protection).allowed).toBe(true);
-        expect(decideValidation(review(repaired, ns.metadata.name), protection).allowed).toBe(true);
+        agree(source.current, protectionContextFrom(s, inv, { membership: source.current }), p, ns, podFactsOf);
       }),
       { numRuns: 600 },
     );
+  });
+
+  it('agrees with SecurityGroupPolicies as well: the same derivation everywhere, on the pod cache that keeps all labels', () => {
+    fc.assert(
+      fc.property(inventory, settings, namespaceObject, pod, policySet, serviceAccountLabels, fc.constantFrom('default', 'payer'), (inv, s, ns, p, specs, saLabels, sa) => {
+        const compiled = specs.map(({ template, namespace, groups }, i) => compilePolicy({ metadata: { name: `p${i}`, namespace }, spec: { ...POLICY_TEMPLATES[template], securityGroups: { groupIds: groups } } }));
+        const namespaces = new Map(['team-a', 'open', 'kube-system'].map((n) => [n, indexPolicies(n, compiled)]));
+        const policies = staticPolicySource(namespaces, new Map(saLabels ? [[`${ns.metadata.name}/${sa}`, saLabels]] : []));
+        const on = { ...s, securityGroupPolicies: true };
+        const source = new MembershipPolicySource(on, { inventory: inv, securityGroupPolicies: policies });
+        expect(source.current.securityGroupPolicies).toBe(policies);
+        const object = { ...structuredClone(p), spec: { ...p.spec, serviceAccountName: sa } };
+        agree(source.current, protectionContextFrom(on, inv, { membership: source.current }), object, ns, podFactsWithLabelsOf);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('reads no SecurityGroupPolicies with the setting off, whatever the facts hold', () => {
+    const policies = staticPolicySource(new Map());
+    const inv: Inventory = { vpcId: VPC, securityGroups: [], networkInterfaces: [], prefixLists: [] };
+    expect(new MembershipPolicySource(defaultSettings(), { inventory: inv, securityGroupPolicies: policies }).current.securityGroupPolicies).toBeUndefined();
   });
 
   it('takes node groups from the cluster when one is reachable, and from the inventory only without one', () => {

@@ -4,7 +4,7 @@
 // mutating webhook would give them.
 import { objectKey } from '../calico.js';
 import type { ClusterNode, Inventory } from '../inventory.js';
-import { deriveMembership, desiredLabels, type NamespaceFacts } from '../membership/index.js';
+import { derivePodMembership, desiredLabels, type NamespaceFacts } from '../membership/index.js';
 import { membershipPolicyFrom } from '../membership-policy.js';
 import type { Settings } from '../settings.js';
 import { companionFor } from '../translate/companions.js';
@@ -61,7 +61,7 @@ export function assembleWorld(inputs: ExplainInputs): World {
   const admitPod: PodAdmission = ({ namespace, name, labels, annotations }) => {
     if (admittedAlready.has(`${namespace}/${name}`)) return { labels };
     const ns: NamespaceFacts = namespaces.has(namespace) ? { allowList: 'on', annotations: namespaces.get(namespace)! } : { allowList: 'off' };
-    const membership = deriveMembership(annotations, policy, ns, namespace);
+    const membership = derivePodMembership({ annotations, labels }, policy, ns, namespace);
     return membership.ok ? { labels: desiredLabels(labels, membership.groups) } : { error: membership.message };
   };
   return buildWorld([...generated, ...manifests], { admitPod });

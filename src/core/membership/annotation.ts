@@ -20,7 +20,7 @@ export function groupsNamed(raw: string): { ok: true; ids: string[] } | { ok: fa
 }
 
 /** Why the namespace's allow-list refuses the named groups; undefined when it permits them. */
-export function namespaceRefusal(named: string[], ns: NamespaceFacts, dflt: 'all' | 'none', namespaceName: string): string | undefined {
+export function namespaceRefusal(named: readonly string[], ns: NamespaceFacts, dflt: 'all' | 'none', namespaceName: string): string | undefined {
   if (ns.allowList === 'off' || named.length === 0) return undefined;
   if (ns.allowList === 'unknown') {
     return `cannot check ${NAMESPACE_ALLOWED_ANNOTATION} of namespace ${namespaceName} (${ns.problem}), so pods there may not name security groups until the Kubernetes API answers; retry shortly`;

@@ -4,6 +4,7 @@ import { annotationsOf, isRecord, labelsOf } from '../read.js';
 import type { NamespaceFacts } from './annotation.js';
 import { deriveMembership, type MembershipPolicy } from './derive.js';
 import { hasMembershipLabel, membershipPatch } from './patch.js';
+import { derivePodMembership, serviceAccountOf } from './pod.js';
 
 /** Only core/v1 pods carry membership; anything else sent to the pod webhook passes untouched. */
 function isPod(request: AdmissionRequest): boolean {
@@ -20,7 +21,11 @@ export function decideMutation(request: AdmissionRequest, policy: MembershipPoli
   if (!labels.ok) return deny(labels.problem, 400);
   const annotations = annotationsOf(pod, 'request.object');
   if (!annotations.ok) return deny(annotations.problem, 400);
-  const membership = deriveMembership(pod.metadata.annotations, policy, ns, request.namespace ?? pod.metadata.namespace ?? '');
+  const namespace = request.namespace ?? pod.metadata.namespace ?? '';
+  // Setting off (nearly every cluster): the annotation alone, read as before.
+  const membership = policy.securityGroupPolicies
+    ? derivePodMembership({ annotations: pod.metadata.annotations, labels: pod.metadata.labels, serviceAccountName: serviceAccountOf(pod) }, policy, ns, namespace)
+    : deriveMembership(pod.metadata.annotations, policy, ns, namespace);
   if (!membership.ok) return deny(membership.message);
   // Absent labels stay absent (not {}): the patch must then add /metadata/labels whole.
   const current = pod.metadata.labels as Record<string, string> | null | undefined;

@@ -1,5 +1,7 @@
-// Which security groups a pod belongs to (SPEC §1): its annotation alone decides, within what the
-// membership policy and the namespace's allow-list permit.
+// Which security groups a pod belongs to (SPEC §1): its annotation decides (and, when the policy
+// reads SecurityGroupPolicies, the policies that match it: pod.ts), within what the membership
+// policy and the namespace's allow-list permit.
+import type { MembershipSource, PolicyMembershipSource, PolicyRef } from '../security-group-policy/index.js';
 import { SG_ANNOTATION } from '../vocabulary.js';
 import { groupsNamed, namespaceRefusal, type NamespaceFacts } from './annotation.js';
 import { defaultMembership, type DefaultMembership } from './patch.js';
@@ -19,10 +21,18 @@ export interface MembershipPolicy {
   namespaceDefault: 'all' | 'none';
   /** What pods without the annotation get, made from nodeGroups and podDefaultGroup by withDefaults(). */
   readonly defaults: DefaultMembership;
+  /** SecurityGroupPolicies as a second source of groups (setting securityGroupPolicies); absent when off. */
+  readonly securityGroupPolicies?: PolicyMembershipSource;
 }
 
-/** `byDefault`: the pod names no groups, so `groups` are the policy's default groups. */
-export type Membership = { ok: true; groups: readonly string[]; warnings: string[]; byDefault: boolean } | { ok: false; message: string };
+/**
+ * `byDefault`: the pod names no groups and no policy matches it, so `groups` are the policy's
+ * default groups. `from` and `policies` say where the groups came from when SecurityGroupPolicies
+ * are read (for explain and doctor); absent on the annotation-only path.
+ */
+export type Membership =
+  | { ok: true; groups: readonly string[]; warnings: string[]; byDefault: boolean; from?: MembershipSource; policies?: readonly { policy: PolicyRef; groups: readonly string[] }[] }
+  | { ok: false; message: string };
 
 function sortedGroups(base: readonly string[], podDefaultGroup: string | undefined): string[] {
   const groups = new Set(base);
@@ -42,16 +52,24 @@ export function deriveMembership(annotations: Record<string, string> | null | un
   if (raw === undefined) return { ok: true, groups: policy.defaults.groups, warnings: [], byDefault: true };
   const parsed = groupsNamed(raw);
   if (!parsed.ok) return parsed;
-  const named = parsed.ids;
+  return membershipOfNamed(parsed.ids, policy, ns, namespaceName, SG_ANNOTATION);
+}
+
+/**
+ * SPEC §1's checks on the groups a pod is given (`where` names their source in messages): the
+ * trust and enforced groups are refused, the namespace's allow-list applies, unknown groups warn
+ * or, strict, deny; the pod default group is added.
+ */
+export function membershipOfNamed(named: readonly string[], policy: MembershipPolicy, ns: NamespaceFacts, namespaceName: string, where: string): Membership {
   const forbidden = named.filter((g) => policy.forbiddenGroups.has(g));
-  if (forbidden.length) return { ok: false, message: `security group ${forbidden.join(', ')} is internal to the integration and cannot be named in ${SG_ANNOTATION}; use your own groups` };
+  if (forbidden.length) return { ok: false, message: `security group ${forbidden.join(', ')} is internal to the integration and cannot be named in ${where}; use your own groups` };
 
   const refusal = namespaceRefusal(named, ns, policy.namespaceDefault, namespaceName);
   if (refusal) return { ok: false, message: refusal };
 
   const unknown = named.filter((g) => !policy.knownGroups.has(g) && g !== policy.podDefaultGroup);
   if (unknown.length && policy.strict) return { ok: false, message: `security group ${unknown.join(', ')} is not in the VPC sgbridge reads; create it in AWS first (strict mode)` };
-  const warnings = unknown.map((g) => `${SG_ANNOTATION}: ${g} is not a security group sgbridge knows; no policy enforces it until it exists in the VPC`);
+  const warnings = unknown.map((g) => `${where}: ${g} is not a security group sgbridge knows; no policy enforces it until it exists in the VPC`);
 
   return { ok: true, groups: sortedGroups(named, policy.podDefaultGroup), warnings, byDefault: false };
 }

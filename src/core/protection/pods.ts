@@ -4,7 +4,7 @@
 // pods/status (the pod status strategy keeps label and annotation changes) and pods/binding (the
 // apiserver copies a Binding's annotations onto the pod).
 import { allow, deny, type AdmissionRequest, type Decision } from '../admission-types.js';
-import { deriveMembership, desiredLabels, type NamespaceFacts } from '../membership/index.js';
+import { derivePodMembership, desiredLabels, serviceAccountOf, type NamespaceFacts } from '../membership/index.js';
 import { groupOfMembershipLabel, isMembershipLabel, SG_ANNOTATION } from '../vocabulary.js';
 import type { ProtectionContext } from './context.js';
 import { messages } from './messages.js';
@@ -64,7 +64,7 @@ export function podRule(request: AdmissionRequest, ctx: ProtectionContext, ns: N
 
   const podMeta = request.object?.metadata;
   const namespace = request.namespace ?? (typeof podMeta?.namespace === 'string' ? podMeta.namespace : '');
-  const membership = deriveMembership(meta.annotations, ctx.membership, ns, namespace);
+  const membership = derivePodMembership({ annotations: meta.annotations, labels: meta.labels, serviceAccountName: serviceAccountOf(request.object) }, ctx.membership, ns, namespace);
   if (!membership.ok) return deny(messages.podAnnotation(membership.message));
 
   const { missing, extra } = membershipDiff(membershipOf(desiredLabels(meta.labels, membership.groups)), have);

@@ -25,6 +25,8 @@ export type WebhookSettings = Pick<
   | 'podDefaultGroupId'
   | 'trustGroupId'
   | 'enforcedGroupId'
+  // The SecurityGroupPolicy webhook is registered only when sgbridge reads them.
+  | 'securityGroupPolicies'
 >;
 
 export interface WebhookConfigOptions {

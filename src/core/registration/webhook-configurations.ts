@@ -2,6 +2,7 @@
 // MutatingWebhookConfiguration for pods and a ValidatingWebhookConfiguration for the objects the
 // protection rules guard. Pure: the CLI prints them and the Helm chart mirrors their shape.
 import { CALICO_RESOURCE_KINDS, type CalicoResourceKind } from '../calico.js';
+import { SGP_GROUP, SGP_RESOURCE, SGP_VERSION } from '../security-group-policy/index.js';
 import { NAMESPACE_ALLOWED_ANNOTATION } from '../vocabulary.js';
 import { excludedNamespaces, PATHS, WEBHOOK_NAMES } from '../webhooks.js';
 import { annotationChanged, BINDING_CARRIES_MEMBERSHIP, CALICO_API_GROUPS, conditions, MEMBERSHIP_SOURCE_CHANGED, type MatchCondition } from './cel.js';
@@ -164,6 +165,20 @@ export function buildValidatingWebhookConfiguration(opts: WebhookConfigOptions):
               ],
             }),
           ]),
+      // SecurityGroupPolicies give pods groups as the annotation does, so they face its rules at
+      // admission (the trust and enforced groups, the namespace's allow-list), in every namespace;
+      // nobody is exempt, as nobody is from the annotation's rules.
+      ...(s.securityGroupPolicies
+        ? [
+            webhook(opts, {
+              name: WEBHOOK_NAMES.validateSecurityGroupPolicies,
+              path: PATHS.validate,
+              rules: [rule([SGP_GROUP], [SGP_VERSION], [SGP_RESOURCE], ['CREATE', 'UPDATE'], 'Namespaced')],
+              failurePolicy: opts.failurePolicy,
+              conditions: [],
+            }),
+          ]
+        : []),
     ],
   };
 }

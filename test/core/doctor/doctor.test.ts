@@ -5,7 +5,7 @@ import { runDoctor, type ClusterFacts, type DoctorCheck, type DoctorInputs, rend
 import type { Inventory } from '../../../src/core/inventory.js';
 import { defaultSettings } from '../../../src/core/settings.js';
 import { translate } from '../../../src/core/translate/index.js';
-import { WEBHOOK_NAMES } from '../../../src/core/webhooks.js';
+import { SECURITY_GROUP_POLICY_WEBHOOKS, WEBHOOK_NAMES } from '../../../src/core/webhooks.js';
 import { createCa, issueServingCertificate, type KeyPairPem } from '../../../src/tls/ca.js';
 import { ENFORCED, INSTANCE_ENI, NODE_ENI, RDS_ENI, TRUST } from '../../support/example-ids.js';
 
@@ -22,7 +22,8 @@ beforeAll(async () => {
 });
 
 const settings = defaultSettings();
-const names = Object.values(WEBHOOK_NAMES);
+// The SecurityGroupPolicy webhook is expected only with securityGroupPolicies on (off by default).
+const names = Object.values(WEBHOOK_NAMES).filter((n) => !SECURITY_GROUP_POLICY_WEBHOOKS.includes(n));
 function doctor(inventory: Inventory, cluster?: ClusterFacts): DoctorCheck[] {
   const inputs: DoctorInputs = { inventory, settings, nodes: inventory.nodes ?? [], webhookNames: names, leaseName: 'sgbridge-syncer', now: NOW, ...(cluster ? { cluster } : {}) };
   return runDoctor(inputs);

@@ -5,7 +5,7 @@ import { evaluate, parse } from '@marcbachmann/cel-js';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { readInventoryFile, EXAMPLE_INVENTORY } from '../../../src/aws/inventory-file.js';
-import { decideValidation, protectionContextFrom } from '../../../src/core/protection/index.js';
+import { decideValidation, isSecurityGroupPolicyRequest, protectionContextFrom } from '../../../src/core/protection/index.js';
 import { classify } from '../../../src/core/protection/kinds.js';
 import { buildMutatingWebhookConfiguration, buildValidatingWebhookConfiguration, buildWebhookObjects, CALICO_RESOURCES, webhookBaseUrl, type WebhookConfigOptions } from '../../../src/core/registration/index.js';
 import { WEBHOOK_NAMES } from '../../../src/core/webhooks.js';
@@ -114,6 +114,18 @@ describe('ValidatingWebhookConfiguration', () => {
       const rule = calico.rules.find((r: Any) => r.resources.includes(crd.spec.names.plural));
       expect(rule?.scope, crd.spec.names.plural).toBe(crd.spec.scope);
     }
+  });
+
+  it('sends SecurityGroupPolicy CREATE and UPDATE to /validate in every namespace, only with the setting securityGroupPolicies', () => {
+    expect(byName(WEBHOOK_NAMES.validateSecurityGroupPolicies)).toBeUndefined();
+    const on = buildValidatingWebhookConfiguration({ ...opts, settings: { ...settings, securityGroupPolicies: true } }) as Any;
+    const hook = on.webhooks.find((w: Any) => w.name === WEBHOOK_NAMES.validateSecurityGroupPolicies);
+    expect(hook).toMatchObject({ failurePolicy: 'Ignore', clientConfig: { url: 'https://sgbridge.example:8443/validate' }, rules: [{ apiGroups: ['vpcresources.k8s.aws'], apiVersions: ['v1beta1'], resources: ['securitygrouppolicies'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }] });
+    expect(hook.namespaceSelector).toBeUndefined();
+    expect(hook.matchConditions).toBeUndefined();
+    const request = { uid: 'x', kind: { group: 'vpcresources.k8s.aws', version: 'v1beta1', kind: 'SecurityGroupPolicy' }, resource: { group: 'vpcresources.k8s.aws', version: 'v1beta1', resource: 'securitygrouppolicies' }, operation: 'CREATE' } as Any;
+    expect(isSecurityGroupPolicyRequest(request)).toBe(true);
+    expect(on.webhooks.map((w: Any) => w.name).filter((n: string) => n !== WEBHOOK_NAMES.validateSecurityGroupPolicies)).toEqual(vwc.webhooks.map((w: Any) => w.name));
   });
 
   it('pods are validated in the same namespaces as they are mutated', () => {
