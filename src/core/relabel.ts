@@ -42,6 +42,8 @@ export function storedPodGroups(pod: PodFacts, policy: MembershipPolicy, namespa
 /** The repair one pod needs, or undefined when its labels are right (or it is going away). */
 export function relabelFor(pod: PodFacts, policy: MembershipPolicy, namespaceAnnotations: NamespaceAnnotationsLookup): Relabel | undefined {
   if (pod.terminating) return undefined;
+  // SecurityGroupPolicies not read yet: a repair now could take away groups a policy gives.
+  if (policy.securityGroupPolicies?.synced?.() === false) return undefined;
   const { groups, problem } = storedPodGroups(pod, policy, namespaceAnnotations);
   const ops = membershipPatch(pod.labels, groups);
   if (!ops.length) return undefined;

@@ -14,6 +14,7 @@ import {
   type Labels,
   type NamespacePolicies,
   type PolicyMembershipSource,
+  type PolicyScope,
 } from '../core/security-group-policy/index.js';
 import { podFactsOf } from './facts.js';
 import { type CacheChange, type CacheOptions, type ListPage, WatchCache } from './watch-cache.js';
@@ -76,12 +77,16 @@ export class SecurityGroupPolicyCaches implements PolicyMembershipSource {
   private readonly byNamespace = new Map<string, Map<string, CompiledPolicy>>();
   private readonly indexes = new Map<string, NamespacePolicies>();
   private readonly unsubscribe: (() => void)[];
+  private listeners: ((scope: PolicyScope) => void)[] = [];
 
   constructor(
     readonly policyCache: WatchCache<StoredPolicy>,
     readonly serviceAccounts: WatchCache<Labels>,
   ) {
-    this.unsubscribe = [policyCache.onChange((c) => this.onPolicy(c))];
+    this.unsubscribe = [
+      policyCache.onChange((c) => this.onPolicy(c)),
+      serviceAccounts.onChange((c) => this.emit({ namespace: namespaceOfKey(c.key), serviceAccount: c.key.slice(c.key.indexOf('/') + 1) })),
+    ];
   }
 
   static create(kc: KubeConfig, opts?: CacheOptions): SecurityGroupPolicyCaches {
@@ -100,8 +105,23 @@ export class SecurityGroupPolicyCaches implements PolicyMembershipSource {
     return this.policyCache.ready && this.serviceAccounts.ready;
   }
 
+  synced(): boolean {
+    return this.policyCache.listed && this.serviceAccounts.listed;
+  }
+
+  subscribe(fn: (scope: PolicyScope) => void): () => void {
+    this.listeners.push(fn);
+    return () => (this.listeners = this.listeners.filter((l) => l !== fn));
+  }
+
+  /** Resolves once both have been listed, after telling subscribers that every pod may have moved. */
   async start(): Promise<void> {
     await Promise.all([this.policyCache.start(), this.serviceAccounts.start()]);
+    this.emit({});
+  }
+
+  private emit(scope: PolicyScope): void {
+    for (const fn of this.listeners) fn(scope);
   }
 
   stop(): void {
@@ -121,5 +141,6 @@ export class SecurityGroupPolicyCaches implements PolicyMembershipSource {
       this.byNamespace.delete(namespace);
       this.indexes.delete(namespace);
     } else this.indexes.set(namespace, indexPolicies(namespace, [...policies.values()]));
+    this.emit({ namespace });
   }
 }

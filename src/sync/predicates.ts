@@ -3,6 +3,7 @@
 import type { ActualObject } from '../core/diff.js';
 import type { MembershipPolicy } from '../core/membership/index.js';
 import { relabelFor, type NamespaceAnnotationsLookup, type PodFacts } from '../core/relabel.js';
+import { inPolicyScope, type PolicyScope } from '../core/security-group-policy/index.js';
 import type { CacheChange } from '../kube/watch-cache.js';
 
 /** An own object that changed for a reason other than sgbridge's own write (drift, deletion by someone else). */
@@ -13,6 +14,13 @@ export function isDrift(change: CacheChange<ActualObject>, isOwnWrite: (obj: Act
 /** A pod that exists, is not going away, and whose membership labels differ from what §1 derives. */
 export function podNeedsRelabel(change: CacheChange<PodFacts>, policy: MembershipPolicy, namespaces: NamespaceAnnotationsLookup): boolean {
   return change.type === 'upsert' && relabelFor(change.object, policy, namespaces) !== undefined;
+}
+
+/** The pods (cache keys) a change of SecurityGroupPolicies or ServiceAccount labels may move. */
+export function podsInPolicyScope(pods: Iterable<[string, PodFacts]>, scope: PolicyScope): string[] {
+  const keys: string[] = [];
+  for (const [key, pod] of pods) if (inPolicyScope(scope, pod.namespace, pod.serviceAccount)) keys.push(key);
+  return keys;
 }
 
 /** A namespace whose allow-list changed: its pods' membership may have changed with it. */

@@ -34,7 +34,7 @@ import type { Logger } from '../log.js';
 import { createRegistry } from '../metrics.js';
 import { InventorySource, type InventoryReaders } from './inventory-source.js';
 import { syncMetrics, type SyncMetrics } from './metrics.js';
-import { allowListChanged, isDrift, podNeedsRelabel } from './predicates.js';
+import { allowListChanged, isDrift, podNeedsRelabel, podsInPolicyScope } from './predicates.js';
 import { runRound, writeRelabels, type RoundContext, type RoundResult } from './round.js';
 import { WorkQueue, type Work } from './work-queue.js';
 
@@ -276,6 +276,16 @@ export function startSyncer(deps: SyncerDeps): Syncer {
         if (keys.length) queue.add({ kind: 'pods', keys }, relabelDelayMs);
       }),
     ];
+    // SecurityGroupPolicies or ServiceAccount labels changed (setting securityGroupPolicies): the pods they may move
+    const policies = membership.current.securityGroupPolicies;
+    if (policies?.subscribe) {
+      unsubscribe.push(
+        policies.subscribe((scope) => {
+          const keys = podsInPolicyScope(caches.pods.entries(), scope);
+          if (keys.length) queue.add({ kind: 'pods', keys }, relabelDelayMs);
+        }),
+      );
+    }
     const sizes = setInterval(() => recordSizes(caches), 5_000);
     sizes.unref();
     unsubscribe.push(() => clearInterval(sizes));

@@ -6,4 +6,4 @@ export { compileLabelSelector, SELECTOR_OPERATORS, type CompiledSelector, type L
 export { compilePolicy, type CompiledPolicy, type InvalidPolicy, type PolicyRef, type ValidPolicy } from './policy.js';
 export { groupsFromPolicies, indexPolicies, type NamespacePolicies, type PodFacts, type PolicyGroups, type PolicyMatchInput } from './groups.js';
 export { membershipGroupsWith, type MembershipGroups, type MembershipSource } from './membership-groups.js';
-export { policyGroupsFor, staticPolicySource, type PolicyMembershipSource, type PolicyPod } from './source.js';
+export { inPolicyScope, policyGroupsFor, staticPolicySource, type PolicyMembershipSource, type PolicyPod, type PolicyScope } from './source.js';
