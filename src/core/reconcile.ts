@@ -8,7 +8,7 @@ import { objectKey, type CalicoApi, type CalicoObject } from './calico.js';
 import { diff, type ActualObject, type Plan } from './diff.js';
 import type { ClusterNode, Inventory } from './inventory.js';
 import type { MembershipPolicy } from './membership/index.js';
-import { planRelabels, type NamespaceAnnotationsLookup, type PodFacts, type Relabel } from './relabel.js';
+import { relabelFor, type NamespaceAnnotationsLookup, type PodFacts, type Relabel } from './relabel.js';
 import { judgeRound, type HoldState, type Verdict } from './safety.js';
 import type { Settings } from './settings.js';
 import { companionFor } from './translate/companions.js';
@@ -63,11 +63,32 @@ function desiredReused(inputs: DesiredInputs, settings: Settings, api: CalicoApi
   return lastDesired.objects;
 }
 
+/**
+ * planRelabels, remembering each pod's answer for the facts it was computed from (the cached pod,
+ * its namespace's annotations and the membership policy, all replaced, never mutated, when they
+ * change): an unchanged round derives no pod's membership again. A pod with hundreds of groups
+ * makes that derivation the costliest part of a round.
+ */
+const relabelMemory = new WeakMap<PodFacts, { policy: MembershipPolicy; annotations: Record<string, string> | undefined; relabel: Relabel | undefined }>();
+function relabelsRemembered(pods: Iterable<PodFacts>, namespaceAnnotations: NamespaceAnnotationsLookup, policy: MembershipPolicy): Relabel[] {
+  const out: Relabel[] = [];
+  for (const pod of pods) {
+    const annotations = namespaceAnnotations(pod.namespace);
+    let seen = relabelMemory.get(pod);
+    if (seen?.policy !== policy || seen.annotations !== annotations) {
+      seen = { policy, annotations, relabel: relabelFor(pod, policy, () => annotations) };
+      relabelMemory.set(pod, seen);
+    }
+    if (seen.relabel) out.push(seen.relabel);
+  }
+  return out;
+}
+
 export function planRound(input: PlanInput): RoundPlan {
   const desired = desiredReused({ inventory: input.inventory, nodes: input.cluster.nodes, networkPolicies: input.cluster.networkPolicies }, input.settings, input.api);
   const plan = diff(desired, input.actual);
   const verdict = judgeRound({ readFailures: [], deleteKeys: plan.deletes.map(objectKey), managedCount: input.actual.length, settings: input.settings, state: input.hold }) as RoundPlan['verdict'];
-  return { desired, diff: plan, verdict, relabels: planRelabels(input.cluster.pods, input.cluster.namespaceAnnotations, input.membership) };
+  return { desired, diff: plan, verdict, relabels: relabelsRemembered(input.cluster.pods, input.cluster.namespaceAnnotations, input.membership) };
 }
 
 /** The deletions of a plan the verdict lets through. */

@@ -29,10 +29,39 @@ export function namespaceCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<
   return new WatchCache(kc, { name: 'namespaces', path: '/api/v1/namespaces', list: async (p) => (await core.listNamespace(paged(p))) as ListPage, keep: namespaceAnnotationsOf }, opts);
 }
 
-/** `allLabels`: keep every label, not only membership labels (SecurityGroupPolicies select on them). */
+/**
+ * Pods mostly carry one of a few sets of membership labels (every pod on the same node groups has
+ * the same), each of them possibly hundreds of labels long: the cache keeps one frozen copy of each
+ * recent set and lets pods share it, so 5,000 pods cost 5,000 small records rather than 5,000
+ * copies of the set.
+ */
+export function labelSetInterner(capacity = 64): (labels: Record<string, string>) => Record<string, string> {
+  const sets = new Map<string, Record<string, string>>();
+  return (labels) => {
+    const key = JSON.stringify(labels);
+    const known = sets.get(key);
+    if (known) return known;
+    if (sets.size >= capacity) sets.delete(sets.keys().next().value!);
+    const frozen = Object.freeze(labels);
+    sets.set(key, frozen);
+    return frozen;
+  };
+}
+
+/**
+ * `allLabels`: keep every label, not only membership labels (SecurityGroupPolicies select on
+ * them); those sets differ from pod to pod, so only membership-only sets are shared.
+ */
 export function podCache(kc: KubeConfig, opts?: CacheOptions, allLabels = false): WatchCache<PodFacts> {
   const core = kc.makeApiClient(CoreV1Api);
-  return new WatchCache(kc, { name: 'pods', path: '/api/v1/pods', list: async (p) => (await core.listPodForAllNamespaces(paged(p))) as ListPage, keep: allLabels ? podFactsWithLabelsOf : podFactsOf }, opts);
+  const intern = labelSetInterner();
+  const keep = allLabels
+    ? podFactsWithLabelsOf
+    : (o: Record<string, unknown>): PodFacts => {
+        const facts = podFactsOf(o);
+        return facts.labels ? { ...facts, labels: intern(facts.labels) } : facts;
+      };
+  return new WatchCache(kc, { name: 'pods', path: '/api/v1/pods', list: async (p) => (await core.listPodForAllNamespaces(paged(p))) as ListPage, keep }, opts);
 }
 
 /** NetworkPolicies with match-security-groups: "true", in their wire form (the companion input). */

@@ -67,6 +67,27 @@ describe('planRound', () => {
     expect(plan.relabels.map((r) => `${r.namespace}/${r.name}`)).toEqual(['kube-system/wrong']);
   });
 
+  it('derives no pod\'s membership again for the same pod, namespace annotations and policy, and does when one of them changes', () => {
+    const policy = membershipPolicyFrom(settings, inventory);
+    let reads = 0;
+    const labels = { 'sg.aws.tigera.io/sg-12345678901234': '' };
+    const pod = { namespace: 'team', name: 'counted', get labels() { reads++; return labels; } };
+    const allowed: Record<string, string> = {};
+    const plan = (namespaceAnnotations: PlanInput['cluster']['namespaceAnnotations'], membership = policy) =>
+      planRound(input({ membership, cluster: { ...input().cluster, pods: [pod], namespaceAnnotations } }));
+    const lookup = () => allowed;
+    const first = plan(lookup);
+    const after = reads;
+    expect(after).toBeGreaterThan(0);
+    expect(plan(lookup).relabels).toEqual(first.relabels);
+    expect(reads).toBe(after);
+    plan(() => ({ ...allowed }));
+    expect(reads).toBeGreaterThan(after);
+    const again = reads;
+    plan(lookup, membershipPolicyFrom(settings, inventory));
+    expect(reads).toBeGreaterThan(again);
+  });
+
   it('never plans to delete an object it does not manage', () => {
     const foreign: ActualObject = { apiVersion: 'crd.projectcalico.org/v1', kind: 'GlobalNetworkPolicy', metadata: { name: 'theirs', labels: {} }, spec: {} };
     const plan = planRound(input({ actual: [foreign] }));

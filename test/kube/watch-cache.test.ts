@@ -111,6 +111,22 @@ describe('WatchCache', () => {
     expect(lists('/api/v1/pods')).toBe(1);
   });
 
+  it('lets pods with the same membership labels share one frozen copy of them', async () => {
+    api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
+    const labels = (groups: string[]) => ({ app: 'x', ...Object.fromEntries(groups.map((g) => [`sg.aws.tigera.io/${g}`, ''])) });
+    const pod = (name: string, groups: string[]) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', labels: labels(groups) }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    api.create(pod('a', ['sg-0123456789abcdef0', 'sg-0123456789abcdef1']));
+    api.create(pod('b', ['sg-0123456789abcdef0', 'sg-0123456789abcdef1']));
+    api.create(pod('c', ['sg-0123456789abcdef0']));
+    const c = track(podCache(api.kubeConfig()));
+    await c.start();
+    const [a, b, other] = [c.get('ns/a')!, c.get('ns/b')!, c.get('ns/c')!];
+    expect(a.labels).toEqual({ 'sg.aws.tigera.io/sg-0123456789abcdef0': '', 'sg.aws.tigera.io/sg-0123456789abcdef1': '' });
+    expect(b.labels).toBe(a.labels);
+    expect(other.labels).toEqual({ 'sg.aws.tigera.io/sg-0123456789abcdef0': '' });
+    expect(Object.isFrozen(a.labels)).toBe(true);
+  });
+
   it('is not to be trusted while its re-list fails, and recovers', async () => {
     const c = track(nodeCache(api.kubeConfig(), { restartDelayMs: 20 }));
     await c.start();

@@ -47,22 +47,28 @@ export function hasMembershipLabel(labels: Record<string, string>): boolean {
  */
 export function membershipPatch(current: Record<string, string> | null | undefined, groups: readonly string[]): JsonPatchOp[] {
   if (current === null || current === undefined) return labelPatch(current, desiredLabels(current, groups));
-  const ops: JsonPatchOp[] = [];
-  // The pod's own membership labels, group → value, read from its keys rather than looked up by
-  // a label key built per group.
-  let present: Map<string, string> | undefined;
+  // The pod's own membership labels, group → [label key, value], read from its keys rather than
+  // looked up by a label key built per group; one pass over each side, so a pod carrying hundreds
+  // of groups costs linear, not quadratic, time.
+  let present: Map<string, [string, string]> | undefined;
   for (const key of Object.keys(current)) {
-    if (!isMembershipLabel(key)) continue;
-    const group = groupOfMembershipLabel(key);
-    if (groups.includes(group)) (present ??= new Map()).set(group, current[key]!);
-    else ops.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
+    if (isMembershipLabel(key)) (present ??= new Map()).set(groupOfMembershipLabel(key), [key, current[key]!]);
   }
+  const keep: JsonPatchOp[] = [];
+  let wanted = 0;
   for (const group of groups) {
-    const value = present?.get(group);
-    if (value === undefined) ops.push(addMembership(group));
-    else if (value !== '') ops.push({ op: 'replace', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
+    const label = present?.get(group);
+    if (label === undefined) keep.push(addMembership(group));
+    else {
+      wanted++;
+      if (label[1] !== '') keep.push({ op: 'replace', path: MEMBERSHIP_POINTER + escapePointer(group), value: '' });
+    }
   }
-  return ops;
+  if (present === undefined || wanted === present.size) return keep;
+  const wantedGroups = new Set(groups);
+  const removes: JsonPatchOp[] = [];
+  for (const [group, [key]] of present) if (!wantedGroups.has(group)) removes.push({ op: 'remove', path: LABELS_POINTER + escapePointer(key) });
+  return [...removes, ...keep];
 }
 
 /**
