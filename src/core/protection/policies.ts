@@ -10,9 +10,11 @@ import { labelsOf, nameOf, specOf, type State } from './read.js';
 type Claims = { ok: true; explicit: string[]; prefix: string | undefined } | { ok: false; problem: string };
 type Tiers = { ok: true; tiers: string[] } | { ok: false; problem: string };
 
-function prefixTier(name: string | undefined): string | undefined {
-  const dot = name?.indexOf('.') ?? -1;
-  return name && dot > 0 ? name.slice(0, dot) : undefined;
+/** The core is also called without the codec's checks (tests, explain), so a non-string name is no prefix. */
+function prefixTier(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  const dot = name.indexOf('.');
+  return dot > 0 ? name.slice(0, dot) : undefined;
 }
 
 /** The tiers an object names outright (spec.tier, the tier label) and the one its name's prefix suggests. */

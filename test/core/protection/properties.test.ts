@@ -71,6 +71,12 @@ describe('properties', () => {
     );
   });
 
+  it('refuses a policy whose name is not a string with a 400, not an internal error (a counterexample fast-check found)', () => {
+    const d = decideValidation(request({ group: 'projectcalico.org', kind: 'GlobalNetworkPolicy', operation: 'CREATE', object: { metadata: { name: -5e-324 }, spec: {} }, user: IDENTITIES.clusterAdmin }), ctx);
+    expect(d.code === undefined || [400, 403].includes(d.code)).toBe(true);
+    expect(d.message ?? '').not.toMatch(/internal error/);
+  });
+
   it('follows rule 3 exactly for tiers created by anyone untrusted', () => {
     const name = fc.oneof(fc.constantFrom('sg-local', 'calico-system', 'allow-tigera', 'team', 'early'), fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/));
     const order = fc.option(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.double({ min: 0, max: 300, noNaN: true })), { nil: undefined });
