@@ -112,17 +112,18 @@ export function groupsFromPolicies(input: PolicyMatchInput): PolicyGroups {
 
   const labels = input.pod.labels ?? {};
   const sa = input.serviceAccountLabels;
-  const candidates: ValidPolicy[] = [...index.unanchored];
-  anchoredOn(index.byPodLabel, labels, candidates);
+  // The always-tried policies are walked in place, not copied: this runs for every pod request.
+  const anchored: ValidPolicy[] = [];
+  anchoredOn(index.byPodLabel, labels, anchored);
   // Unknown ServiceAccount labels: every such policy is tried, so that each is reported undecided.
-  if (sa === undefined || sa === null) candidates.push(...index.serviceAccountAnchored);
-  else anchoredOn(index.byServiceAccountLabel, sa, candidates);
+  if (sa === undefined || sa === null) anchored.push(...index.serviceAccountAnchored);
+  else anchoredOn(index.byServiceAccountLabel, sa, anchored);
 
   const groups = new Set<string>();
   const sources: PolicyGroups['sources'] = [];
   const undecided: PolicyGroups['ignored'] = [];
   const warnings: string[] = [];
-  for (const policy of candidates) {
+  const consider = (policy: ValidPolicy) => {
     const v = verdict(policy, input);
     if ('undecided' in v) undecided.push({ policy: policy.ref, reason: v.undecided });
     else if (v.matches) {
@@ -130,7 +131,9 @@ export function groupsFromPolicies(input: PolicyMatchInput): PolicyGroups {
       for (const g of policy.groups) groups.add(g);
       for (const w of policy.warnings) warnings.push(`SecurityGroupPolicy ${policy.ref.namespace}/${policy.ref.name} ${w}`);
     }
-  }
+  };
+  for (const policy of index.unanchored) consider(policy);
+  for (const policy of anchored) consider(policy);
   const ignored = undecided.length ? [...index.invalid, ...undecided].sort(byName) : [...index.invalid];
-  return { groups: [...groups].sort(), sources: sources.sort(byName), ignored, warnings: warnings.sort() };
+  return { groups: groups.size > 1 ? [...groups].sort() : [...groups], sources: sources.length > 1 ? sources.sort(byName) : sources, ignored, warnings: warnings.length > 1 ? warnings.sort() : warnings };
 }
