@@ -11,7 +11,7 @@ import type { Settings } from '../settings.js';
 import { companionFor } from '../translate/companions.js';
 import { factsFromInventory, translate } from '../translate/index.js';
 import type { World } from './types.js';
-import { isSecurityGroupPolicy, policySourceOf } from './security-group-policies.js';
+import { isSecurityGroupPolicy, policySourceOf } from '../security-group-policy/index.js';
 import { buildWorld, type PodAdmission } from './world.js';
 
 export interface ExplainInputs {
