@@ -34,10 +34,23 @@ export type Membership =
   | { ok: true; groups: readonly string[]; warnings: string[]; byDefault: boolean; from?: MembershipSource; policies?: readonly { policy: PolicyRef; groups: readonly string[] }[] }
   | { ok: false; message: string };
 
+/** `base` ∪ the pod default group, sorted and distinct. */
 function sortedGroups(base: readonly string[], podDefaultGroup: string | undefined): string[] {
-  const groups = new Set(base);
-  if (podDefaultGroup) groups.add(podDefaultGroup);
-  return [...groups].sort();
+  // The annotation's and the policies' groups arrive sorted and distinct: the pod default group is
+  // then put in its place, without a set and a sort on every pod request.
+  let ordered = true;
+  for (let i = 1; i < base.length && ordered; i++) ordered = base[i - 1]! < base[i]!;
+  if (!ordered) {
+    const groups = new Set(base);
+    if (podDefaultGroup) groups.add(podDefaultGroup);
+    return [...groups].sort();
+  }
+  const out = [...base];
+  if (!podDefaultGroup || out.includes(podDefaultGroup)) return out;
+  const at = out.findIndex((g) => g > podDefaultGroup);
+  if (at === -1) out.push(podDefaultGroup);
+  else out.splice(at, 0, podDefaultGroup);
+  return out;
 }
 
 /** The policy with its default membership made from its node groups and pod default group. */
