@@ -127,7 +127,7 @@ describe('doctor: pods against their sources (setting securityGroupPolicies on)'
 
   it('valid policies pass, counted', async () => {
     add(byPodLabel, byServiceAccount);
-    expect((await doctor()).find((c) => c.name === 'SecurityGroupPolicies')).toEqual({ name: 'SecurityGroupPolicies', ok: true, detail: '2 SecurityGroupPolicies in 1 namespaces, none ignored', fix: '' });
+    expect((await doctor()).find((c) => c.name === 'SecurityGroupPolicies')).toEqual({ name: 'SecurityGroupPolicies', ok: true, detail: '2 SecurityGroupPolicies in 1 namespace, none ignored', fix: '' });
   });
 });
 

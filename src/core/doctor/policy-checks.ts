@@ -18,7 +18,8 @@ export function unreadablePolicyChecks(error: string): DoctorCheck[] {
 }
 
 export function policyValidityChecks(read: ObjectPolicySource): DoctorCheck[] {
-  if (!read.invalid.length) return [{ name: POLICY_CHECK, ok: true, detail: `${read.policies} SecurityGroupPolicies in ${read.namespaces} namespaces, none ignored`, fix: '' }];
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  if (!read.invalid.length) return [{ name: POLICY_CHECK, ok: true, detail: `${count(read.policies, 'SecurityGroupPolicy', 'SecurityGroupPolicies')} in ${count(read.namespaces, 'namespace', 'namespaces')}, none ignored`, fix: '' }];
   return read.invalid.map(({ policy, reason }) => ({
     name: `${POLICY_CHECK}: ${policy.namespace}/${policy.name}`,
     ok: false,
