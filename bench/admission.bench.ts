@@ -14,6 +14,11 @@
 // with sgbridge's compiled dist/. Where the machine allows, the generator and the servers are
 // pinned to separate CPUs for the throughput rounds (cpu-pinning.ts), so that neither runs on the
 // other's.
+//
+// SecurityGroupPolicies (issue 22): the pod CREATE again, against sgbridge with the setting on and
+// 1,000 policies in the pod's namespace (a few of which select it), paired with the same server
+// holding none; the target is about the same time (>= 0.9x). SGBRIDGE_BENCH_POLICIES_ONLY=1 runs
+// only this comparison.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
@@ -57,6 +62,13 @@ const FIXED_RATE = 1000;
 const PACED_WARM_UP_SECONDS = 3;
 const TARGET_RATIO = 0.85;
 const TARGET_P99_MS = 5;
+const POLICY_COUNT = 1000;
+const POLICY_TARGET_RATIO = 0.9;
+const POD_CREATE = SCENARIOS[0]!;
+/** What the pod CREATE sample gets from the four bench policies that select it (admission-servers.ts), plus the pod default group. */
+const POLICY_GROUPS = ['sg-0a9b8c7d6e5f40312', 'sg-0c1d2e3f405162738', 'sg-0d8b7c6a5e4f30211', 'sg-12345678901234', 'sg-98765432109876'];
+/** What it gets from no policy: the example inventory's node group and the pod default group. */
+const DEFAULT_GROUPS = ['sg-0a9b8c7d6e5f40312', 'sg-0c1d2e3f405162738'];
 
 interface Load {
   rps: number;
@@ -162,16 +174,18 @@ interface ScenarioResult {
   basePaced?: Load;
 }
 
-async function throughput(sg: ServerChild, base: ServerChild, scenario: Scenario, body: string): Promise<ScenarioResult> {
+/** `basePath`: where the baseline side is posted (the bare server answers any path). */
+async function throughput(sg: ServerChild, base: ServerChild, scenario: Scenario, body: string, basePath = '/'): Promise<ScenarioResult> {
   const sgPath = `${scenario.path}${QUERY}`;
+  const basePathQuery = `${basePath}${QUERY}`;
   // Warm up both on this body (JIT, TLS session setup).
   await load(sg.port, sgPath, body, 1);
-  await load(base.port, `/${QUERY}`, body, 1);
+  await load(base.port, basePathQuery, body, 1);
   const sgRuns: Load[] = [];
   const baseRuns: Load[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const sgRun = () => loadWithCpu(sg, sgPath, body, ROUND_SECONDS);
-    const baseRun = () => loadWithCpu(base, `/${QUERY}`, body, ROUND_SECONDS);
+    const baseRun = () => loadWithCpu(base, basePathQuery, body, ROUND_SECONDS);
     if (i % 2 === 0) {
       sgRuns.push(await sgRun());
       baseRuns.push(await baseRun());
@@ -189,7 +203,82 @@ async function throughput(sg: ServerChild, base: ServerChild, scenario: Scenario
   };
 }
 
+/** The membership groups a server's answer to the pod CREATE gives, read from its JSON patch. */
+async function answeredGroups(port: number, body: string): Promise<string[]> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: `${POD_CREATE.path}${QUERY}`, method: 'POST', rejectUnauthorized: false, servername: 'localhost', headers: { 'content-type': 'application/json' } }, (res) => {
+      let data = '';
+      res.setEncoding('utf8').on('data', (c: string) => (data += c)).on('end', () => resolve(data));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const response = (JSON.parse(text) as { response?: { allowed?: boolean; patch?: string } }).response;
+  if (!response?.allowed) throw new Error(`the pod CREATE was not allowed: ${text.slice(0, 300)}`);
+  const ops = response.patch ? (JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) as { path: string }[]) : [];
+  return ops.map((op) => op.path.replace('/metadata/labels/sg.aws.tigera.io~1', '')).sort();
+}
+
+/**
+ * The pod CREATE with POLICY_COUNT SecurityGroupPolicies in its namespace vs none, setting on for
+ * both: the goal. And vs the four policies that select the pod alone, which give the same answer,
+ * so that the ratio is the price of the other policies only (the goal's pair also pays for a
+ * longer answer: the pod gets five groups rather than two).
+ */
+async function policyComparison(body: string): Promise<{ lines: string[]; missed: string[] }> {
+  // Placed afresh (the paced runs before it left placement to the scheduler).
+  const pinning = cpuPinning();
+  const namespace = (JSON.parse(body) as { request: { namespace: string } }).request.namespace;
+  const start = (count: number) => startChild('sgbridge', pinning, { env: { SGBRIDGE_BENCH_POLICIES: String(count), SGBRIDGE_BENCH_POLICY_NAMESPACE: namespace } });
+  const many = await start(POLICY_COUNT);
+  const none = await start(0);
+  const few = await start(POLICY_GROUPS.length - 1);
+  try {
+    // Each must answer as its policies say, or the comparison measures something else.
+    const expect = async (server: ServerChild, count: number, groups: readonly string[]) => {
+      const got = await answeredGroups(server.port, body);
+      if (got.join() !== groups.join()) throw new Error(`with ${count} policies the pod got [${got.join(', ')}], expected [${groups.join(', ')}]`);
+    };
+    await expect(many, POLICY_COUNT, POLICY_GROUPS);
+    await expect(few, POLICY_GROUPS.length - 1, POLICY_GROUPS);
+    await expect(none, 0, DEFAULT_GROUPS);
+    const vsNone = await throughput(many, none, { ...POD_CREATE, name: `${POD_CREATE.name}, ${POLICY_COUNT} SecurityGroupPolicies in ${namespace} vs 0` }, body, POD_CREATE.path);
+    const vsFew = await throughput(many, few, { ...POD_CREATE, name: `${POD_CREATE.name}, ${POLICY_COUNT} vs the 4 that select the pod` }, body, POD_CREATE.path);
+    const ratio = median(vsNone.roundRatios);
+    const rounds = (r: ScenarioResult) => `median of ${ROUNDS} paired rounds of ${ROUND_SECONDS} s: ${r.roundRatios.map((x) => x.toFixed(2)).join(', ')}`;
+    const lines = [
+      `CPUs for this comparison: ${pinning.describe}`,
+      `POST ${POD_CREATE.path}${QUERY}: ${POD_CREATE.name}, setting securityGroupPolicies on, ${POLICY_COUNT} SecurityGroupPolicies in ${namespace} (4 select the pod) vs 0 vs those 4 alone`,
+      `  ${POLICY_COUNT} policies  max   ${fmt(vsNone.sgMax)}`,
+      `  0 policies     max   ${fmt(vsNone.baseMax)}`,
+      `  4 policies     max   ${fmt(vsFew.baseMax)}`,
+      `  throughput ratio     ${ratio.toFixed(2)}x the 0-policy server (target >= ${POLICY_TARGET_RATIO}x; ${rounds(vsNone)})`,
+      `  CPU-cost ratio       ${median(vsNone.cpuRatios).toFixed(2)}x the 0-policy server's requests per CPU second`,
+      `  vs the 4 alone       ${median(vsFew.roundRatios).toFixed(2)}x throughput, ${median(vsFew.cpuRatios).toFixed(2)}x CPU (same answer; ${rounds(vsFew)})`,
+    ];
+    const missed = ratio < POLICY_TARGET_RATIO ? [`${POLICY_COUNT} SecurityGroupPolicies: throughput ${ratio.toFixed(2)}x < ${POLICY_TARGET_RATIO}x`] : [];
+    if (vsNone.sgMax.errors || vsNone.sgMax.non2xx) missed.push(`${POLICY_COUNT} SecurityGroupPolicies: sgbridge answered with errors`);
+    return { lines, missed };
+  } finally {
+    for (const s of [many, none, few]) s.child.kill();
+    pinning.release();
+  }
+}
+
+function report(lines: string[], missed: string[]): void {
+  process.stdout.write(lines.join('\n') + '\n');
+  if (missed.length) {
+    process.stdout.write(`MISSED: ${missed.join('; ')}\n`);
+    process.exitCode = 1;
+  } else process.stdout.write('targets met\n');
+}
+
 export async function run(): Promise<void> {
+  if (process.env.SGBRIDGE_BENCH_POLICIES_ONLY === '1') {
+    const { lines, missed } = await policyComparison(readFileSync(join(SAMPLES, POD_CREATE.sample), 'utf8'));
+    report([`${CONNECTIONS} keep-alive HTTPS connections`, ...lines], missed);
+    return;
+  }
   const bodies = new Map(SCENARIOS.map((s) => [s, readFileSync(join(SAMPLES, s.sample), 'utf8')]));
   const pinning = cpuPinning();
   const sg = await startChild('sgbridge', pinning);
@@ -224,11 +313,10 @@ export async function run(): Promise<void> {
       if (r.sgPaced!.p99 >= TARGET_P99_MS) missed.push(`${r.scenario.name}: p99 ${r.sgPaced!.p99} ms >= ${TARGET_P99_MS} ms`);
       if (r.sgMax.errors || r.sgMax.non2xx || r.sgPaced!.errors || r.sgPaced!.non2xx) missed.push(`${r.scenario.name}: sgbridge answered with errors`);
     }
-    process.stdout.write(lines.join('\n') + '\n');
-    if (missed.length) {
-      process.stdout.write(`MISSED: ${missed.join('; ')}\n`);
-      process.exitCode = 1;
-    } else process.stdout.write('targets met\n');
+    sg.child.kill();
+    base.child.kill();
+    const policies = await policyComparison(bodies.get(POD_CREATE)!);
+    report([...lines, ...policies.lines], [...missed, ...policies.missed]);
   } finally {
     sg.child.kill();
     base.child.kill();

@@ -27,10 +27,11 @@ export function ask<T extends Record<string, number>>(child: ChildProcess, reque
 /** CPU time (user + system) the child has used so far, in µs. */
 export const cpuMicros = async (child: ChildProcess): Promise<number> => (await ask<{ cpuMicros: number }>(child, 'cpu', 'cpuMicros')).cpuMicros;
 
-export function startChild(role: Role, pinning?: Pinning, opts: { quiet?: boolean } = {}): Promise<ServerChild> {
+/** `env`: more of the server's environment (e.g. SGBRIDGE_BENCH_POLICIES, see admission-servers.ts). */
+export function startChild(role: Role, pinning?: Pinning, opts: { quiet?: boolean; env?: Record<string, string> } = {}): Promise<ServerChild> {
   // Plain node, no tsx: see admission-servers.ts.
   const child = fork(join(here, 'admission-servers.ts'), [], {
-    env: { ...process.env, SGBRIDGE_BENCH_ROLE: role },
+    env: { ...process.env, ...opts.env, SGBRIDGE_BENCH_ROLE: role },
     execArgv: process.env.SGBRIDGE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SGBRIDGE_BENCH_PROFILE}`] : [],
     stdio: ['ignore', 'inherit', opts.quiet ? 'ignore' : 'inherit', 'ipc'],
   });

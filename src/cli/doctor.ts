@@ -2,6 +2,8 @@
 // registered and running there; prints pass/fail with the fix for each failure and exits non-zero
 // when anything failed. Cluster reads run with the caller's credentials (an operator's
 // kubeconfig), so they are not part of sgbridge's own RBAC; a read that fails is itself reported.
+// With the setting securityGroupPolicies it also reads SecurityGroupPolicies and ServiceAccounts,
+// so that pods' membership labels are checked against all their sources.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -78,7 +80,8 @@ async function readLease(kc: KubeConfig, namespace: string): Promise<LeaseFacts 
 
 export async function readClusterFacts(kc: KubeConfig, settings: Settings): Promise<{ facts: ClusterFacts; nodes: ClusterNode[] | string }> {
   const reader = new ClusterReader(kc);
-  const [nodes, objects, webhooks, certificate, lease, pods] = await Promise.all([
+  const withPolicies = settings.securityGroupPolicies;
+  const [nodes, objects, webhooks, certificate, lease, pods, securityGroupPolicies] = await Promise.all([
     attempt(() => reader.nodes()),
     attempt(async () => {
       const store = new CalicoStore(kc, await detectCalicoApi(kc));
@@ -87,9 +90,10 @@ export async function readClusterFacts(kc: KubeConfig, settings: Settings): Prom
     attempt(() => readWebhooks(kc)),
     readCertificate(kc, settings),
     attempt(() => readLease(kc, settings.namespace)),
-    attempt(() => reader.podsAndNamespaces()),
+    attempt(() => reader.podsAndNamespaces({ allLabels: withPolicies })),
+    withPolicies ? attempt(async () => ({ objects: await reader.securityGroupPolicyObjects() })) : undefined,
   ]);
-  return { facts: { objects: objects as ClusterFacts['objects'], webhooks, certificate, lease, pods }, nodes };
+  return { facts: { objects: objects as ClusterFacts['objects'], webhooks, certificate, lease, pods, ...(securityGroupPolicies ? { securityGroupPolicies } : {}) }, nodes };
 }
 
 export interface DoctorRun {

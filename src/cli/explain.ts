@@ -2,7 +2,9 @@
 // policy and rule decided, evaluated as Calico does over the objects sgbridge renders for the
 // inventory, the companions of annotated NetworkPolicies, the --objects manifests and, when a
 // cluster is reachable, the cluster's pods, namespaces and policies (read with the caller's
-// credentials). Exit status 0 whatever the verdict; 1 on bad input.
+// credentials; with the setting securityGroupPolicies also its SecurityGroupPolicies and
+// ServiceAccounts, so that each pod's groups are given with their sources). Exit status 0 whatever
+// the verdict; 1 on bad input.
 import { readFile } from 'node:fs/promises';
 import { type KubeConfig, KubernetesObjectApi, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { Option, type Command } from 'commander';
@@ -11,6 +13,7 @@ import { loadInventory } from '../aws/source.js';
 import { CALICO_API_VERSION } from '../core/calico.js';
 import { assembleWorld, explain, explanationJson, renderExplanationText, type Explanation } from '../core/explain/index.js';
 import type { ClusterNode } from '../core/inventory.js';
+import { SGP_API_VERSION, SGP_KIND } from '../core/security-group-policy/index.js';
 import type { Settings } from '../core/settings.js';
 import { detectCalicoApi } from '../kube/calico-api.js';
 import { loadClusterConfig } from '../kube/client.js';
@@ -43,6 +46,12 @@ const CLUSTER_KINDS: [string, string][] = [
   ['v1', 'Pod'],
   ['networking.k8s.io/v1', 'NetworkPolicy'],
 ];
+/** Read where the setting securityGroupPolicies is on: the sources of pods' groups besides the annotation. */
+const SECURITY_GROUP_POLICY_KINDS: [string, string][] = [
+  ['v1', 'ServiceAccount'],
+  [SGP_API_VERSION, SGP_KIND],
+];
+const plural = (kind: string) => (kind.endsWith('y') ? `${kind.slice(0, -1)}ies` : `${kind}s`);
 const CALICO_KINDS = ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'HostEndpoint', 'GlobalNetworkSet', 'NetworkSet'];
 
 async function listAll(client: KubernetesObjectApi, apiVersion: string, kind: string): Promise<unknown[]> {
@@ -58,8 +67,11 @@ async function listAll(client: KubernetesObjectApi, apiVersion: string, kind: st
   return out;
 }
 
-/** The cluster's side: nodes, pods, namespaces and every policy; what cannot be read becomes a note. */
-export async function readCluster(kc: KubeConfig): Promise<{ objects: unknown[]; nodes?: ClusterNode[]; notes: string[] }> {
+/**
+ * The cluster's side: nodes, pods, namespaces and every policy, and with `securityGroupPolicies`
+ * the SecurityGroupPolicies and ServiceAccounts; what cannot be read becomes a note.
+ */
+export async function readCluster(kc: KubeConfig, opts: { securityGroupPolicies?: boolean } = {}): Promise<{ objects: unknown[]; nodes?: ClusterNode[]; notes: string[] }> {
   const notes: string[] = [];
   const objects: unknown[] = [];
   const client = KubernetesObjectApi.makeApiClient(kc);
@@ -73,7 +85,8 @@ export async function readCluster(kc: KubeConfig): Promise<{ objects: unknown[];
   } catch (err) {
     notes.push(`cluster: cannot list nodes (${kubeFailure(err).message}); using the inventory's nodes`);
   }
-  for (const [apiVersion, kind] of CLUSTER_KINDS) objects.push(...(await listAll(client, apiVersion, kind).catch(note(`${kind}s`))));
+  const kinds = opts.securityGroupPolicies ? [...CLUSTER_KINDS, ...SECURITY_GROUP_POLICY_KINDS] : CLUSTER_KINDS;
+  for (const [apiVersion, kind] of kinds) objects.push(...(await listAll(client, apiVersion, kind).catch(note(plural(kind)))));
   try {
     const apiVersion = CALICO_API_VERSION[await detectCalicoApi(kc)];
     for (const kind of CALICO_KINDS) objects.push(...(await listAll(client, apiVersion, kind).catch(note(`${kind}s`))));
@@ -97,7 +110,7 @@ export async function runExplain(settings: Settings, opts: ExplainOptions): Prom
   const notes: string[] = [];
   let cluster: Awaited<ReturnType<typeof readCluster>> | undefined;
   if (opts.kubeConfig) {
-    cluster = await readCluster(opts.kubeConfig);
+    cluster = await readCluster(opts.kubeConfig, { securityGroupPolicies: settings.securityGroupPolicies });
     notes.push(...cluster.notes);
   } else notes.push('no cluster reachable: pods, namespaces and policies come from the --objects files only');
   const world = assembleWorld({ inventory, settings, manifests, ...(cluster ? { clusterObjects: cluster.objects } : {}), ...(cluster?.nodes ? { nodes: cluster.nodes } : {}) });
@@ -115,10 +128,10 @@ export function registerExplain(program: Command): void {
     .requiredOption('--from <X>', 'source: pod/NAMESPACE/NAME, pod/NAMESPACE/label=value, an ENI id, an instance id or an IP')
     .requiredOption('--to <Y>', 'destination, in the same forms')
     .requiredOption('--port <N/PROTO>', 'destination port and protocol, e.g. 80/tcp, 53/udp, 8/icmp')
-    .addOption(new Option('--objects <FILE>', 'manifests (multi-document YAML or JSON): pods, namespaces, NetworkPolicies, Calico policies; repeatable').argParser(collect).default([]))
-    .addOption(new Option('--output <FORMAT>', 'text or json ({"verdict","steps":[{"direction","tier","policy","rule","action"}]})').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--objects <FILE>', 'manifests (multi-document YAML or JSON): pods, namespaces, ServiceAccounts, NetworkPolicies, Calico policies, SecurityGroupPolicies; repeatable').argParser(collect).default([]))
+    .addOption(new Option('--output <FORMAT>', 'text or json ({"verdict","steps":[{"direction","tier","policy","rule","action"}]}, plus "membership" with --security-group-policies)').choices(['text', 'json']).default('text'))
     .option('--no-cluster', 'use only the files, even when a cluster is reachable');
-  addSettingOptions(cmd, ['inventory', 'aws', 'vpcId', 'clusterName', 'nodeGroups', 'trustGroupId', 'enforcedGroupId', 'podDefaultGroupId', 'metadataAccess', 'hostEndpointNode', 'strict', 'namespaceDefault']);
+  addSettingOptions(cmd, ['inventory', 'aws', 'vpcId', 'clusterName', 'nodeGroups', 'trustGroupId', 'enforcedGroupId', 'podDefaultGroupId', 'metadataAccess', 'hostEndpointNode', 'strict', 'namespaceDefault', 'securityGroupPolicies']);
   cmd.action(async () => {
     const opts = cmd.opts<{ from: string; to: string; port: string; objects: string[]; output: 'text' | 'json'; cluster: boolean }>();
     // --port here is the flow's port, not the server port setting of the same name.

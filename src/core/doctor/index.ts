@@ -2,12 +2,14 @@
 // Pure: the CLI reads the inventory and, when reachable, the cluster, and hands in the facts.
 import { resolveInternalGroups } from '../internal-groups.js';
 import type { ClusterNode, Inventory } from '../inventory.js';
-import { membershipPolicyFrom } from '../membership-policy.js';
+import { membershipPolicyOf } from '../membership-policy.js';
+import { policySourceOf } from '../security-group-policy/index.js';
 import type { Settings } from '../settings.js';
 import { translate, vpcMembers } from '../translate/index.js';
 import { enforcedGroupChecks, internalGroupChecks, skippedRuleChecks, trustGroupChecks } from './aws-checks.js';
 import { certificateChecks, hostEndpointChecks, leaseChecks, policyChecks, webhookChecks } from './cluster-checks.js';
 import { podLabelChecks } from './pod-checks.js';
+import { policyValidityChecks, unreadablePolicyChecks } from './policy-checks.js';
 import type { ClusterFacts, DoctorCheck } from './types.js';
 
 export type { CertificateFacts, ClusterFacts, DoctorCheck, LeaseFacts, RegisteredWebhook } from './types.js';
@@ -41,7 +43,8 @@ export function runDoctor(inputs: DoctorInputs): DoctorCheck[] {
   if (!cluster) {
     const where = 'among the rendered objects';
     checks.push(...hostEndpointChecks(members, translation.objects, where), ...policyChecks(translation.objects, translation.objects, where));
-    checks.push({ name: 'cluster checks', ok: true, detail: 'skipped: no cluster reachable (KUBECONFIG or in-cluster); webhooks, caBundle, certificate expiry, Lease and last sync were not checked, and host endpoints and policies were compared with the rendered objects only', fix: '' });
+    const pods = settings.securityGroupPolicies ? "pods' membership labels and their sources (annotation, SecurityGroupPolicies, node groups), SecurityGroupPolicies" : "pods' membership labels";
+    checks.push({ name: 'cluster checks', ok: true, detail: `skipped: no cluster reachable (KUBECONFIG or in-cluster); webhooks, caBundle, certificate expiry, Lease, last sync and ${pods} were not checked, and host endpoints and policies were compared with the rendered objects only`, fix: '' });
     return checks;
   }
   const where = 'in the cluster';
@@ -50,11 +53,17 @@ export function runDoctor(inputs: DoctorInputs): DoctorCheck[] {
   checks.push(...webhookChecks(cluster.webhooks, inputs.webhookNames, cluster.certificate));
   checks.push(...certificateChecks(cluster.certificate, inputs.now));
   checks.push(...leaseChecks(cluster.lease, settings.namespace, inputs.leaseName, inputs.now, settings.resyncInterval));
+  // The cluster's SecurityGroupPolicies, where the setting reads them: without them pods' groups are unknown.
+  const sgp = cluster.securityGroupPolicies;
+  const read = settings.securityGroupPolicies && typeof sgp === 'object' ? policySourceOf(sgp.objects as Parameters<typeof policySourceOf>[0]) : undefined;
+  if (read) checks.push(...policyValidityChecks(read));
+  else if (settings.securityGroupPolicies) checks.push(...unreadablePolicyChecks(typeof sgp === 'string' ? sgp : 'not read'));
   if (typeof cluster.pods === 'string') checks.push({ name: 'pod membership labels', ok: false, detail: `cannot list pods and namespaces: ${cluster.pods}`, fix: 'check that doctor may list pods and namespaces in all namespaces' });
-  else if (cluster.pods) {
+  else if (cluster.pods && (read || !settings.securityGroupPolicies)) {
     // the one membership policy (issue 23): the same facts the webhooks and the relabeller use
     const { namespaces } = cluster.pods;
-    checks.push(...podLabelChecks(cluster.pods.pods, (ns) => namespaces[ns], membershipPolicyFrom(settings, inventory, nodes)));
+    const policy = membershipPolicyOf(settings, { inventory, clusterNodes: nodes, ...(read ? { securityGroupPolicies: read.source } : {}) });
+    checks.push(...podLabelChecks(cluster.pods.pods, (ns) => namespaces[ns], policy));
   }
   return checks;
 }

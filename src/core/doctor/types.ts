@@ -41,4 +41,9 @@ export interface ClusterFacts {
   lease: LeaseFacts | undefined | string;
   /** The cluster's pods (as the pod cache keeps them) and namespace annotations, for the membership label check. */
   pods?: { pods: PodFacts[]; namespaces: Record<string, Record<string, string>> } | string;
+  /**
+   * With the setting securityGroupPolicies: the cluster's SecurityGroupPolicy and ServiceAccount
+   * objects (apiVersion, kind, metadata, spec), the pods' sources of groups besides the annotation.
+   */
+  securityGroupPolicies?: { objects: unknown[] } | string;
 }

@@ -5,7 +5,7 @@ import { ipVersion } from '../ip.js';
 import { parsePortSpec } from './protocol.js';
 import { resolveParty } from './resolve.js';
 import type { FlowContext } from './rules.js';
-import type { Direction, Explanation, Flow, Party, Step, World } from './types.js';
+import type { Direction, EndpointMembership, Explanation, Flow, Party, Step, World } from './types.js';
 
 export { buildWorld, DEFAULT_TIER, type PodAdmission, type WorldOptions } from './world.js';
 export { assembleWorld, type ExplainInputs } from './inputs.js';
@@ -24,7 +24,28 @@ function side(ctx: FlowContext, party: Party, direction: Direction): { allowed: 
   };
 }
 
+/** The pod endpoints' groups, each with its sources and whether the pod carries its label. */
+function membershipOf(parties: readonly Party[]): EndpointMembership[] {
+  const out: EndpointMembership[] = [];
+  for (const party of parties) {
+    const e = party.endpoint;
+    if (!e?.membership || out.some((m) => m.endpoint === e.id)) continue;
+    const { origin, carried } = e.membership;
+    const given = new Set(origin.groups.map((g) => g.group));
+    const groups = [...origin.groups.map((g) => ({ ...g, carried: carried.includes(g.group) })), ...carried.filter((g) => !given.has(g)).map((group) => ({ group, sources: [], carried: true }))];
+    out.push({ endpoint: e.id, from: origin.from, groups: groups.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0)), ...(origin.problem ? { problem: origin.problem } : {}) });
+  }
+  return out;
+}
+
 export function explainParties(world: World, from: Party, to: Party, flow: Flow): Explanation {
+  const explanation = explainFlow(world, from, to, flow);
+  explanation.membership = membershipOf([from, to]);
+  if (world.readsSecurityGroupPolicies) explanation.readsSecurityGroupPolicies = true;
+  return explanation;
+}
+
+function explainFlow(world: World, from: Party, to: Party, flow: Flow): Explanation {
   const version = (from.ip && ipVersion(from.ip)) || (to.ip && ipVersion(to.ip)) || 4;
   const ctx: FlowContext = { world, from, to, flow, ipVersion: version };
   const notes = [...world.problems];

@@ -1,15 +1,17 @@
 // What `explain` evaluates: the objects sgbridge renders for the inventory, the companions of
 // annotated NetworkPolicies, and the given manifests (which win over rendered objects of the same
-// kind, namespace and name, as the cluster's own copy would). Pods get the membership labels the
-// mutating webhook would give them.
+// kind, namespace and name, as the cluster's own copy would). Pods from files get the membership
+// labels the mutating webhook would give them; every pod is told where its groups come from (the
+// annotation, SecurityGroupPolicies of the inputs when the setting is on, the node groups).
 import { objectKey } from '../calico.js';
 import type { ClusterNode, Inventory } from '../inventory.js';
-import { derivePodMembership, desiredLabels, type NamespaceFacts } from '../membership/index.js';
-import { membershipPolicyFrom } from '../membership-policy.js';
+import { desiredLabels, membershipOrigin, type NamespaceFacts } from '../membership/index.js';
+import { membershipPolicyOf } from '../membership-policy.js';
 import type { Settings } from '../settings.js';
 import { companionFor } from '../translate/companions.js';
 import { factsFromInventory, translate } from '../translate/index.js';
 import type { World } from './types.js';
+import { isSecurityGroupPolicy, policySourceOf } from '../security-group-policy/index.js';
 import { buildWorld, type PodAdmission } from './world.js';
 
 export interface ExplainInputs {
@@ -57,12 +59,23 @@ export function assembleWorld(inputs: ExplainInputs): World {
 
   const namespaces = new Map<string, Record<string, string>>();
   for (const m of manifests) if (m.kind === 'Namespace' && m.metadata?.name) namespaces.set(m.metadata.name, m.metadata.annotations ?? {});
-  const policy = membershipPolicyFrom(inputs.settings, inputs.inventory, nodes);
-  const admitPod: PodAdmission = ({ namespace, name, labels, annotations }) => {
-    if (admittedAlready.has(`${namespace}/${name}`)) return { labels };
+  const reads = inputs.settings.securityGroupPolicies;
+  const policies = reads ? policySourceOf(manifests) : undefined;
+  const policy = membershipPolicyOf(inputs.settings, { inventory: inputs.inventory, clusterNodes: nodes, ...(policies ? { securityGroupPolicies: policies.source } : {}) });
+  const admitPod: PodAdmission = ({ namespace, name, labels, annotations, serviceAccountName }) => {
     const ns: NamespaceFacts = namespaces.has(namespace) ? { allowList: 'on', annotations: namespaces.get(namespace)! } : { allowList: 'off' };
-    const membership = derivePodMembership({ annotations, labels }, policy, ns, namespace);
-    return membership.ok ? { labels: desiredLabels(labels, membership.groups) } : { error: membership.message };
+    const origin = membershipOrigin({ annotations, labels, serviceAccountName }, policy, ns, namespace);
+    // A pod read from the cluster keeps the labels it has: they are what Calico enforces.
+    if (admittedAlready.has(`${namespace}/${name}`)) return { labels, origin };
+    if (origin.problem) return { error: origin.problem };
+    return { labels: desiredLabels(labels, origin.groups.map((g) => g.group)), origin };
   };
-  return buildWorld([...generated, ...manifests], { admitPod });
+  const world = buildWorld([...generated, ...manifests], { admitPod });
+  if (policies) {
+    world.readsSecurityGroupPolicies = true;
+    world.problems.push(...policies.problems);
+  } else if (manifests.some(isSecurityGroupPolicy)) {
+    world.problems.push('SecurityGroupPolicies among the inputs are not read: the setting securityGroupPolicies is off (--security-group-policies)');
+  }
+  return world;
 }

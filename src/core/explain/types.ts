@@ -1,5 +1,6 @@
 // The model `explain` evaluates: Calico's view of endpoints, label carriers, tiers and policies,
 // normalised from manifests (Kubernetes and Calico, either API group).
+import type { MembershipOrigin } from '../membership/index.js';
 import type { SelectorNode } from '../selector/index.js';
 
 export type Direction = 'ingress' | 'egress';
@@ -25,6 +26,14 @@ export interface Endpoint {
   /** Profiles applied after the tiers, in order (kns.<namespace> allows all). */
   profiles: string[];
   namedPorts: NamedPort[];
+  /** A pod's security groups: where each comes from, and which the pod carries as labels. */
+  membership?: PodGroups;
+}
+
+export interface PodGroups {
+  origin: MembershipOrigin;
+  /** Groups whose membership label the pod carries (what Calico enforces), sorted. */
+  carried: string[];
 }
 
 /** A GlobalNetworkSet or NetworkSet: labels for the IPs in its nets. */
@@ -88,6 +97,8 @@ export interface World {
   namespaces: Map<string, Record<string, string>>;
   /** Inputs that could not be used, each naming the object and the reason. */
   problems: string[];
+  /** SecurityGroupPolicies were read as a source of pod groups (setting securityGroupPolicies). */
+  readsSecurityGroupPolicies?: boolean;
 }
 
 /** One side of a flow: a known endpoint, or just an address. */
@@ -128,4 +139,16 @@ export interface Explanation {
   flow: Flow;
   steps: Step[];
   notes: string[];
+  /** Each pod endpoint's groups and their sources. */
+  membership?: EndpointMembership[];
+  /** SecurityGroupPolicies were read: the JSON output then adds `membership`. */
+  readsSecurityGroupPolicies?: boolean;
+}
+
+/** One pod endpoint's groups in the JSON output. */
+export interface EndpointMembership {
+  endpoint: string;
+  from: MembershipOrigin['from'];
+  groups: { group: string; sources: MembershipOrigin['groups'][number]['sources']; carried: boolean }[];
+  problem?: string;
 }

@@ -1,6 +1,7 @@
 // Builds the model from manifests: Pods, Namespaces, ServiceAccounts, Kubernetes NetworkPolicies,
 // and Calico Tiers, (Global)NetworkPolicies, HostEndpoints, (Global)NetworkSets in either API group.
-import { CALICO_TIER_LABEL } from '../vocabulary.js';
+import type { MembershipOrigin } from '../membership/index.js';
+import { CALICO_TIER_LABEL, groupOfMembershipLabel, isMembershipLabel } from '../vocabulary.js';
 import { k8sNetworkPolicyToCalico, type K8sNetworkPolicy } from './k8s-network-policy.js';
 import { compilePolicy, NAME_LABEL, NAMESPACE_LABEL, NAMESPACE_PREFIX, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL, SERVICE_ACCOUNT_PREFIX, type RawPolicy } from './policies.js';
 import { protocolNumber } from './protocol.js';
@@ -24,8 +25,17 @@ interface Obj {
   items?: unknown[];
 }
 
-/** What the mutating webhook would make of a pod's labels; an error when it would deny the pod. */
-export type PodAdmission = (pod: { namespace: string; name: string; labels: Record<string, string>; annotations: Record<string, string> }) => { labels: Record<string, string> } | { error: string };
+/**
+ * What the mutating webhook would make of a pod's labels, and where its groups come from; an error
+ * when it would deny the pod.
+ */
+export type PodAdmission = (pod: {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  serviceAccountName: string;
+}) => { labels: Record<string, string>; origin?: MembershipOrigin } | { error: string };
 
 const CALICO_GROUPS = new Set(['crd.projectcalico.org', 'projectcalico.org']);
 const groupOf = (apiVersion: string | undefined) => (apiVersion?.includes('/') ? apiVersion.split('/')[0]! : '');
@@ -156,12 +166,14 @@ function podEndpoint(pod: Obj, world: World, serviceAccounts: Map<string, Record
   const namespace = meta.namespace ?? 'default';
   const id = `pod/${namespace}/${meta.name}`;
   let labels = stringMap(meta.labels);
+  const sa = typeof pod.spec?.serviceAccountName === 'string' && pod.spec.serviceAccountName ? pod.spec.serviceAccountName : 'default';
+  let origin: MembershipOrigin | undefined;
   if (admit) {
-    const admitted = admit({ namespace, name: meta.name, labels, annotations: stringMap(meta.annotations) });
+    const admitted = admit({ namespace, name: meta.name, labels, annotations: stringMap(meta.annotations), serviceAccountName: sa });
     if ('error' in admitted) return `${id}: the membership webhook would deny this pod (${admitted.error}); it is left out`;
     labels = admitted.labels;
+    origin = admitted.origin;
   }
-  const sa = typeof pod.spec?.serviceAccountName === 'string' && pod.spec.serviceAccountName ? pod.spec.serviceAccountName : 'default';
   const nsLabels = world.namespaces.get(namespace) ?? { 'kubernetes.io/metadata.name': namespace };
   const all: Record<string, string> = { ...labels, [NAMESPACE_LABEL]: namespace, [ORCHESTRATOR_LABEL]: 'k8s', [SERVICE_ACCOUNT_LABEL]: sa };
   for (const [k, v] of Object.entries(nsLabels)) all[NAMESPACE_PREFIX + k] = v;
@@ -179,5 +191,6 @@ function podEndpoint(pod: Obj, world: World, serviceAccounts: Map<string, Record
     enforced: !hostNetwork,
     profiles: [`kns.${namespace}`, `ksa.${namespace}.${sa}`],
     namedPorts: namedPorts(pod),
+    ...(origin ? { membership: { origin, carried: Object.keys(labels).filter(isMembershipLabel).map(groupOfMembershipLabel).sort() } } : {}),
   };
 }

@@ -34,10 +34,23 @@ export type Membership =
   | { ok: true; groups: readonly string[]; warnings: string[]; byDefault: boolean; from?: MembershipSource; policies?: readonly { policy: PolicyRef; groups: readonly string[] }[] }
   | { ok: false; message: string };
 
+/** `base` ∪ the pod default group, sorted and distinct. */
 function sortedGroups(base: readonly string[], podDefaultGroup: string | undefined): string[] {
-  const groups = new Set(base);
-  if (podDefaultGroup) groups.add(podDefaultGroup);
-  return [...groups].sort();
+  // The annotation's and the policies' groups arrive sorted and distinct: the pod default group is
+  // then put in its place, without a set and a sort on every pod request.
+  let ordered = true;
+  for (let i = 1; i < base.length && ordered; i++) ordered = base[i - 1]! < base[i]!;
+  if (!ordered) {
+    const groups = new Set(base);
+    if (podDefaultGroup) groups.add(podDefaultGroup);
+    return [...groups].sort();
+  }
+  const out = [...base];
+  if (!podDefaultGroup || out.includes(podDefaultGroup)) return out;
+  const at = out.findIndex((g) => g > podDefaultGroup);
+  if (at === -1) out.push(podDefaultGroup);
+  else out.splice(at, 0, podDefaultGroup);
+  return out;
 }
 
 /** The policy with its default membership made from its node groups and pod default group. */
@@ -56,20 +69,22 @@ export function deriveMembership(annotations: Record<string, string> | null | un
 }
 
 /**
- * SPEC §1's checks on the groups a pod is given (`where` names their source in messages): the
- * trust and enforced groups are refused, the namespace's allow-list applies, unknown groups warn
- * or, strict, deny; the pod default group is added.
+ * SPEC §1's checks on the groups a pod is given (`where` names their source in messages, and is
+ * made only when a message is: the pod webhook asks this for every pod): the trust and enforced
+ * groups are refused, the namespace's allow-list applies, unknown groups warn or, strict, deny; the
+ * pod default group is added.
  */
-export function membershipOfNamed(named: readonly string[], policy: MembershipPolicy, ns: NamespaceFacts, namespaceName: string, where: string): Membership {
+export function membershipOfNamed(named: readonly string[], policy: MembershipPolicy, ns: NamespaceFacts, namespaceName: string, whereOf: string | (() => string)): Membership {
+  const where = () => (typeof whereOf === 'string' ? whereOf : whereOf());
   const forbidden = named.filter((g) => policy.forbiddenGroups.has(g));
-  if (forbidden.length) return { ok: false, message: `security group ${forbidden.join(', ')} is internal to the integration and cannot be named in ${where}; use your own groups` };
+  if (forbidden.length) return { ok: false, message: `security group ${forbidden.join(', ')} is internal to the integration and cannot be named in ${where()}; use your own groups` };
 
   const refusal = namespaceRefusal(named, ns, policy.namespaceDefault, namespaceName);
   if (refusal) return { ok: false, message: refusal };
 
   const unknown = named.filter((g) => !policy.knownGroups.has(g) && g !== policy.podDefaultGroup);
   if (unknown.length && policy.strict) return { ok: false, message: `security group ${unknown.join(', ')} is not in the VPC sgbridge reads; create it in AWS first (strict mode)` };
-  const warnings = unknown.map((g) => `${where}: ${g} is not a security group sgbridge knows; no policy enforces it until it exists in the VPC`);
+  const warnings = unknown.map((g) => `${where()}: ${g} is not a security group sgbridge knows; no policy enforces it until it exists in the VPC`);
 
   return { ok: true, groups: sortedGroups(named, policy.podDefaultGroup), warnings, byDefault: false };
 }

@@ -31,8 +31,11 @@ export function derivePodMembership(pod: PodMembershipFacts, policy: MembershipP
   if (!matched || matched.groups.length === 0) return { ...annotation, from: annotation.byDefault ? 'node-groups' : 'annotation', policies: [] };
   // The policies' groups face the annotation's checks, with messages that name the policies. What a
   // policy held that is not a group id was reported when the policy was admitted, not on every pod.
-  const fromPolicies = membershipOfNamed(matched.groups, policy, ns, namespaceName, `SecurityGroupPolicy ${refs(matched.sources)} spec.securityGroups.groupIds`);
+  const fromPolicies = membershipOfNamed(matched.groups, policy, ns, namespaceName, () => `SecurityGroupPolicy ${refs(matched.sources)} spec.securityGroups.groupIds`);
   if (!fromPolicies.ok) return fromPolicies;
-  const { groups, from } = membershipGroupsWith(annotation.byDefault ? undefined : annotation.groups, fromPolicies.groups, []);
+  // Without the annotation the policies' checked groups are the membership as they are (sorted,
+  // distinct, with the pod default group): no second union on every pod request.
+  if (annotation.byDefault) return { ok: true, groups: fromPolicies.groups, warnings: fromPolicies.warnings, byDefault: false, from: 'policies', policies: matched.sources };
+  const { groups, from } = membershipGroupsWith(annotation.groups, fromPolicies.groups, []);
   return { ok: true, groups, warnings: [...annotation.warnings, ...fromPolicies.warnings], byDefault: false, from, policies: matched.sources };
 }

@@ -93,16 +93,17 @@ function anchoredOn(index: ByLabel, labels: Labels, into: ValidPolicy[]): void {
   }
 }
 
-type Verdict = { matches: boolean } | { undecided: string };
+/** true or false when decided; otherwise why it cannot be (a plain value: asked for every candidate of every pod). */
+type Verdict = boolean | string;
 
 function verdict(policy: ValidPolicy, input: PolicyMatchInput): Verdict {
-  if (policy.podSelector && !policy.podSelector.matches(input.pod.labels)) return { matches: false };
-  if (!policy.serviceAccountSelector) return { matches: true };
+  if (policy.podSelector && !policy.podSelector.matches(input.pod.labels)) return false;
+  if (!policy.serviceAccountSelector) return true;
   const sa = input.serviceAccountLabels;
   // Without the ServiceAccount's labels the policy cannot be decided; the AWS controller fails the
   // pod's admission there. Leaving the groups out is the side that grants nothing unproven.
-  if (sa === undefined || sa === null) return { undecided: `spec.serviceAccountSelector cannot be matched: ServiceAccount ${input.pod.serviceAccountName || 'default'} of namespace ${input.pod.namespace} is not known` };
-  return { matches: policy.serviceAccountSelector.matches(sa) };
+  if (sa === undefined || sa === null) return `spec.serviceAccountSelector cannot be matched: ServiceAccount ${input.pod.serviceAccountName || 'default'} of namespace ${input.pod.namespace} is not known`;
+  return policy.serviceAccountSelector.matches(sa);
 }
 
 export function groupsFromPolicies(input: PolicyMatchInput): PolicyGroups {
@@ -112,25 +113,28 @@ export function groupsFromPolicies(input: PolicyMatchInput): PolicyGroups {
 
   const labels = input.pod.labels ?? {};
   const sa = input.serviceAccountLabels;
-  const candidates: ValidPolicy[] = [...index.unanchored];
-  anchoredOn(index.byPodLabel, labels, candidates);
+  // The always-tried policies are walked in place, not copied: this runs for every pod request.
+  const anchored: ValidPolicy[] = [];
+  anchoredOn(index.byPodLabel, labels, anchored);
   // Unknown ServiceAccount labels: every such policy is tried, so that each is reported undecided.
-  if (sa === undefined || sa === null) candidates.push(...index.serviceAccountAnchored);
-  else anchoredOn(index.byServiceAccountLabel, sa, candidates);
+  if (sa === undefined || sa === null) anchored.push(...index.serviceAccountAnchored);
+  else anchoredOn(index.byServiceAccountLabel, sa, anchored);
 
   const groups = new Set<string>();
   const sources: PolicyGroups['sources'] = [];
   const undecided: PolicyGroups['ignored'] = [];
   const warnings: string[] = [];
-  for (const policy of candidates) {
-    const v = verdict(policy, input);
-    if ('undecided' in v) undecided.push({ policy: policy.ref, reason: v.undecided });
-    else if (v.matches) {
-      sources.push({ policy: policy.ref, groups: policy.groups });
-      for (const g of policy.groups) groups.add(g);
-      for (const w of policy.warnings) warnings.push(`SecurityGroupPolicy ${policy.ref.namespace}/${policy.ref.name} ${w}`);
+  for (const list of [index.unanchored, anchored]) {
+    for (const policy of list) {
+      const v = verdict(policy, input);
+      if (typeof v === 'string') undecided.push({ policy: policy.ref, reason: v });
+      else if (v) {
+        sources.push({ policy: policy.ref, groups: policy.groups });
+        for (const g of policy.groups) groups.add(g);
+        for (const w of policy.warnings) warnings.push(`SecurityGroupPolicy ${policy.ref.namespace}/${policy.ref.name} ${w}`);
+      }
     }
   }
   const ignored = undecided.length ? [...index.invalid, ...undecided].sort(byName) : [...index.invalid];
-  return { groups: [...groups].sort(), sources: sources.sort(byName), ignored, warnings: warnings.sort() };
+  return { groups: groups.size > 1 ? [...groups].sort() : [...groups], sources: sources.length > 1 ? sources.sort(byName) : sources, ignored, warnings: warnings.length > 1 ? warnings.sort() : warnings };
 }

@@ -7,3 +7,4 @@ export { compilePolicy, type CompiledPolicy, type InvalidPolicy, type PolicyRef,
 export { groupsFromPolicies, indexPolicies, type NamespacePolicies, type PodFacts, type PolicyGroups, type PolicyMatchInput } from './groups.js';
 export { membershipGroupsWith, type MembershipGroups, type MembershipSource } from './membership-groups.js';
 export { inPolicyScope, policyGroupsFor, staticPolicySource, type PolicyMembershipSource, type PolicyPod, type PolicyScope } from './source.js';
+export { isSecurityGroupPolicy, policySourceOf, type ObjectPolicySource } from './objects.js';

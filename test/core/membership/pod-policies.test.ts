@@ -2,7 +2,7 @@
 // webhook, rule 6, the relabeller and explain call): annotation ∪ matching policies, node groups
 // with neither, the pod default group always, and the annotation's refusals for policy groups.
 import { describe, expect, it } from 'vitest';
-import { deriveMembership, derivePodMembership, withDefaults, type MembershipPolicy, type NamespaceFacts } from '../../../src/core/membership/index.js';
+import { decideMutation, deriveMembership, derivePodMembership, membershipPatch, withDefaults, type MembershipPolicy, type NamespaceFacts } from '../../../src/core/membership/index.js';
 import { compilePolicy, indexPolicies, staticPolicySource, type PolicyMembershipSource } from '../../../src/core/security-group-policy/index.js';
 import { NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from '../../../src/core/vocabulary.js';
 import { sgp } from '../security-group-policy/builders.js';
@@ -92,5 +92,40 @@ describe('derivePodMembership', () => {
 
   it('refuses an annotation the same way with or without policies', () => {
     expect(derivePodMembership({ annotations: { [SG_ANNOTATION]: `["${TRUST}"]` }, labels: { app: 'web' } }, policy, OPEN, 'shop')).toEqual(deriveMembership({ [SG_ANNOTATION]: `["${TRUST}"]` }, policy, OPEN, 'shop'));
+  });
+});
+
+describe('decideMutation with SecurityGroupPolicies', () => {
+  const policy = policyWith(source(POLICIES, SAS));
+  const request = (labels: Record<string, string> | undefined, serviceAccountName?: string) => ({
+    uid: 'u',
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    resource: { group: '', version: 'v1', resource: 'pods' },
+    operation: 'CREATE' as const,
+    namespace: 'shop',
+    userInfo: {},
+    object: { metadata: { name: 'p', namespace: 'shop', ...(labels ? { labels } : {}) }, spec: serviceAccountName ? { serviceAccountName } : {} },
+  });
+  const decoded = (b64: string | undefined) => JSON.parse(Buffer.from(b64 ?? '', 'base64').toString('utf8')) as unknown;
+
+  it('patches a pod the policies select exactly as membershipPatch would, its base64 made with it, for every group set in turn', () => {
+    for (const [labels, sa, groups] of [
+      [{ app: 'web' }, undefined, [A, DEFAULT]],
+      [{ app: 'web' }, 'payer', [A, B, DEFAULT]],
+      [{ app: 'db' }, 'payer', [B, DEFAULT]],
+      [{ app: 'web' }, undefined, [A, DEFAULT]],
+    ] as [Record<string, string>, string | undefined, string[]][]) {
+      const d = decideMutation(request(labels, sa), policy, OPEN);
+      expect(d.allowed).toBe(true);
+      expect(d.patch).toEqual(membershipPatch(labels, groups));
+      expect(decoded(d.patchBase64)).toEqual(d.patch);
+    }
+  });
+
+  it('a pod that already carries membership labels gets the minimal patch, not the whole set again', () => {
+    const labels = { app: 'web', [`sg.aws.tigera.io/${A}`]: '', [`sg.aws.tigera.io/${NODE}`]: '' };
+    const d = decideMutation(request(labels), policy, OPEN);
+    expect(d.patch).toEqual(membershipPatch(labels, [A, DEFAULT]));
+    expect(d.patch?.map((op) => op.op).sort()).toEqual(['add', 'remove']);
   });
 });
