@@ -3,33 +3,12 @@ import { allow, deny, type AdmissionRequest, type Decision } from '../admission-
 import { annotationsOf, isRecord, labelsOf } from '../read.js';
 import type { NamespaceFacts } from './annotation.js';
 import { deriveMembership, type MembershipPolicy } from './derive.js';
-import { defaultMembership, hasMembershipLabel, membershipPatch, type DefaultMembership } from './patch.js';
+import { defaultMembership, hasMembershipLabel, membershipPatch } from './patch.js';
 import { derivePodMembership, serviceAccountOf } from './pod.js';
 
 /** Only core/v1 pods carry membership; anything else sent to the pod webhook passes untouched. */
 function isPod(request: AdmissionRequest): boolean {
   return request.resource.group === '' && request.resource.resource === 'pods';
-}
-
-/**
- * The patch (and its base64 text) for a pod without membership labels that SecurityGroupPolicies
- * give `groups`, remembered per membership policy: the pods of one workload share their labels, so
- * a few group sets recur across every pod creation of a namespace. Bounded, since pod labels are
- * the user's; cleared whole when full.
- */
-const policyPatches = new WeakMap<MembershipPolicy, Map<string, DefaultMembership>>();
-const REMEMBERED_PATCHES = 1024;
-
-function patchOfGroups(policy: MembershipPolicy, groups: readonly string[]): DefaultMembership {
-  let patches = policyPatches.get(policy);
-  if (!patches) policyPatches.set(policy, (patches = new Map()));
-  const key = groups.join(' ');
-  let patch = patches.get(key);
-  if (!patch) {
-    if (patches.size >= REMEMBERED_PATCHES) patches.clear();
-    patches.set(key, (patch = defaultMembership(groups)));
-  }
-  return patch;
 }
 
 /** Pure and idempotent. */
@@ -57,7 +36,9 @@ export function decideMutation(request: AdmissionRequest, policy: MembershipPoli
       decision.patchBase64 = policy.defaults.patchBase64;
     }
   } else if (membership.policies?.length && current && !hasMembershipLabel(current)) {
-    const { patch, patchBase64 } = patchOfGroups(policy, membership.groups);
+    // The same whole-set patch a default pod gets, made for this pod's groups: the patch and its
+    // base64 text in one go.
+    const { patch, patchBase64 } = defaultMembership(membership.groups);
     if (patch.length) {
       decision.patch = patch;
       decision.patchBase64 = patchBase64;
