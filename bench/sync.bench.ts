@@ -62,7 +62,8 @@ function authorizeEvent(groupId: string): string {
 /** The reconciler's process and a request/answer call over IPC. */
 async function startReconciler(): Promise<{ child: ChildProcess; ask: <T>(m: SyncReconcilerRequest) => Promise<T> }> {
   const child = fork(fileURLToPath(new URL('./sync-reconciler.ts', import.meta.url)), [], {
-    execArgv: ['--expose-gc', ...(process.env.SGBRIDGE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SGBRIDGE_BENCH_PROFILE}`] : [])],
+    // SGBRIDGE_BENCH_RECONCILER_FLAGS: node flags for the reconciler alone, e.g. a heap limit as a container's memory limit sets one
+    execArgv: ['--expose-gc', ...(process.env.SGBRIDGE_BENCH_RECONCILER_FLAGS?.split(' ').filter(Boolean) ?? []), ...(process.env.SGBRIDGE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SGBRIDGE_BENCH_PROFILE}`] : [])],
     stdio: 'inherit',
   });
   const answer = <T>() =>
