@@ -13,7 +13,7 @@ import { compare, groupsByInstance, hostEndpointFor, nodeGroups, nodeLabelCarrie
 import { tiers } from './objects.js';
 import { localPolicies, metadataPolicy, nonMemberPolicy, remotePolicies } from './policies.js';
 import { summarize, type SkippedPeer, type Translation } from './result.js';
-import { mapGroup, type MappedGroup } from './rules.js';
+import { mapGroup } from './rules.js';
 
 export type TranslateSettings = Pick<
   Settings,
@@ -23,9 +23,8 @@ export type TranslateSettings = Pick<
 interface GroupWork {
   group: SecurityGroup;
   reads: GroupReads;
-  mapped: MappedGroup;
   local: CalicoObject[];
-  /** Made the first time the group has VPC members. */
+  /** Made while the group has VPC members (the mapped rules are not kept: they would cost as much again). */
   remote?: CalicoObject[];
 }
 
@@ -72,13 +71,16 @@ export function translateReusing(
   const groupWork = new Map<string, GroupWork>();
   const works = groups.map((g) => {
     const seen = last?.groups.get(g.groupId);
-    let work = seen && same(seen.group, g) && sameReads(seen.reads, lookups) ? seen : undefined;
-    if (!work) {
+    const withMembers = groupsWithMembers.has(g.groupId);
+    const valid = seen && same(seen.group, g) && sameReads(seen.reads, lookups);
+    let work: GroupWork;
+    if (valid && (seen.remote || !withMembers)) work = seen;
+    else {
       const { ctx, reads } = groupContext(lookups);
       const mapped = mapGroup(g, ctx);
-      work = { group: g, reads, mapped, local: localPolicies(g, mapped) };
+      // a group that just gained VPC members keeps its sg-local policies
+      work = { group: g, reads, local: valid ? seen.local : localPolicies(g, mapped), ...(withMembers ? { remote: remotePolicies(g, mapped) } : {}) };
     }
-    if (groupsWithMembers.has(g.groupId) && !work.remote) work = { ...work, remote: remotePolicies(g, work.mapped) };
     groupWork.set(g.groupId, work);
     return work;
   });
