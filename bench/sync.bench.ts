@@ -9,37 +9,32 @@
 //     leader through the SQS client) through the re-read of one group to the written policy
 //     (goal < 1 s, writing only what changed);
 //   - peak RSS with those objects and pods cached (goal < 512 MB).
-// The double runs in a child process (bench/sync-double.ts): CPU and RSS figures are sgbridge's.
+// The double runs in a child process (bench/sync-double.ts), and so does the reconciler
+// (bench/sync-reconciler.ts, the built dist/ under plain node): its CPU and peak RSS figures are
+// sgbridge's, not this process's, which generates the inventory and runs the re-list baseline.
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createSqsClient } from '../src/aws/aws-events.js';
-import type { SecurityGroup } from '../src/core/inventory.js';
-import { withSecurityGroups } from '../src/core/inventory-patch.js';
 import { defaultSettings } from '../src/core/settings.js';
-import { roundRunner, startSyncer, type SyncerDeps } from '../src/sync/syncer.js';
+import { roundRunner, type RoundResult, type SyncerDeps } from '../src/sync/syncer.js';
 import { startSqsJsonDouble } from '../test/aws/sqs-json-double.js';
 import { AWS_EVENT_SAMPLES } from '../test/support/fixtures.js';
 import { largeGroupId, largeInventory } from '../test/support/large-inventory.js';
 import { median } from './median.js';
 import type { DoubleCounts, DoubleRequest } from './sync-double.js';
+import type { Started, SyncReconcilerRequest } from './sync-reconciler.js';
 
 const RUNS = Number(process.env.SGBRIDGE_BENCH_RUNS ?? 3);
 const IDLE_SECONDS = Number(process.env.SGBRIDGE_BENCH_IDLE_SECONDS ?? 30);
 const PODS = 5_000;
 const GOALS = { speedup: 10, eventMs: 1_000, rssMb: 512 };
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-let peakRss = 0;
-const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1000;
@@ -64,8 +59,31 @@ function authorizeEvent(groupId: string): string {
   return JSON.stringify(event);
 }
 
+/** The reconciler's process and a request/answer call over IPC. */
+async function startReconciler(): Promise<{ child: ChildProcess; ask: <T>(m: SyncReconcilerRequest) => Promise<T> }> {
+  const child = fork(fileURLToPath(new URL('./sync-reconciler.ts', import.meta.url)), [], {
+    // SGBRIDGE_BENCH_RECONCILER_FLAGS: node flags for the reconciler alone, e.g. a heap limit as a container's memory limit sets one
+    execArgv: ['--expose-gc', ...(process.env.SGBRIDGE_BENCH_RECONCILER_FLAGS?.split(' ').filter(Boolean) ?? []), ...(process.env.SGBRIDGE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SGBRIDGE_BENCH_PROFILE}`] : [])],
+    stdio: 'inherit',
+  });
+  const answer = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the reconciler exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (m: { ok: boolean; value?: T; error?: string }) => {
+        child.off('exit', onExit);
+        if (m.ok) resolve(m.value as T);
+        else reject(new Error(m.error));
+      });
+    });
+  await answer<string>();
+  return { child, ask: <T>(m: SyncReconcilerRequest) => (child.send(m), answer<T>()) };
+}
+
 export async function run(): Promise<void> {
   const inventory = largeInventory();
+  const inventoryFile = join(mkdtempSync(join(tmpdir(), 'sgbridge-sync-bench-')), 'inventory.json');
+  writeFileSync(inventoryFile, JSON.stringify(inventory));
   const sqs = await startSqsJsonDouble();
   const settings = { ...defaultSettings(), awsEventsQueueUrl: sqs.queueUrl };
   let t = performance.now();
@@ -73,13 +91,10 @@ export async function run(): Promise<void> {
   process.stdout.write(`seeded ${double.objects} objects and ${PODS} pods into the double (its own process) in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(double.kubeconfig);
-  const rss = setInterval(sampleRss, 200);
+  let reconciler: Awaited<ReturnType<typeof startReconciler>> | undefined;
   try {
-    gc();
-    const heapBefore = process.memoryUsage().heapUsed;
-    let current = inventory;
     // the idle figures compare at the default interval, not the longer one events allow
-    const base: SyncerDeps = { kubeConfig, settings, log: pino({ level: 'silent' }), readInventory: async () => current, calicoApi: 'crd', identity: 'bench', cacheWaitMs: 300_000, intervalMs: settings.resyncInterval * 1000 };
+    const base: SyncerDeps = { kubeConfig, settings, log: pino({ level: 'silent' }), readInventory: async () => inventory, calicoApi: 'crd', identity: 'bench', cacheWaitMs: 300_000, intervalMs: settings.resyncInterval * 1000 };
 
     // today's loop: every round lists everything
     const relist = roundRunner({ ...base, registry: new Registry() });
@@ -96,56 +111,40 @@ export async function run(): Promise<void> {
       relistLists = (await double.ask<DoubleCounts>({ cmd: 'counts' })).lists;
       if (r.result !== 'success' || r.applied || r.relabelled) throw new Error(`re-list round: ${r.result}, applied ${r.applied}, relabelled ${r.relabelled}: ${r.problems.join('; ')}`);
     }
-    gc();
-    peakRss = 0;
 
-    // the reconciler: one start (lists once), then rounds from the caches
-    const registry = new Registry();
-    const changed = largeGroupId(1);
-    const syncer = startSyncer({
-      ...base,
-      registry,
-      sqsClient: createSqsClient(sqs.queueUrl, { endpoint: sqs.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } }),
-      // what DescribeSecurityGroups by id would answer, merged as readInventoryAfterChange merges it
-      readAfterChange: async (ids, last) => ({ inventory: withSecurityGroups(last, { securityGroups: current.securityGroups.filter((g) => ids.includes(g.groupId)), goneIds: [], prefixLists: current.prefixLists }, ids), read: 'groups' }),
-    });
-    t = performance.now();
-    const first = await syncer.nextRound();
-    const startMs = performance.now() - t;
+    // the reconciler, in its own process: one start (lists once), then rounds from the caches
+    reconciler = await startReconciler();
+    const { ask } = reconciler;
+    const loaded = await ask<{ rssBytes: number }>({ cmd: 'memory' });
+    const first = await ask<Started>({ cmd: 'start', options: { kubeconfig: double.kubeconfig, inventoryFile, sqs: { endpoint: sqs.endpoint, queueUrl: sqs.queueUrl }, runs: RUNS } });
     if (first.result !== 'success' || first.applied) throw new Error(`first round: ${first.result}, applied ${first.applied}: ${first.problems.join('; ')}`);
-    gc();
-    const heapCached = process.memoryUsage().heapUsed - heapBefore;
-
-    const cachedMs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const next = syncer.nextRound();
-      syncer.queue.add({ kind: 'cluster', what: 'bench' }, 0);
-      const r = await next;
-      if (r.result !== 'success' || r.applied) throw new Error(`cached round: ${r.result}, applied ${r.applied}`);
-      cachedMs.push(r.durationMs);
-    }
+    const startMs = first.startMs;
+    const heapCached = first.heapBytes;
+    const cached = await ask<RoundResult[]>({ cmd: 'rounds' });
+    for (const r of cached) if (r.result !== 'success' || r.applied) throw new Error(`cached round: ${r.result}, applied ${r.applied}`);
+    const cachedMs = cached.map((r) => r.durationMs);
 
     // idle: the leader at the default interval, nothing changing
     await double.ask({ cmd: 'clear' });
-    const cpu = process.cpuUsage();
+    const cpuBefore = await ask<number>({ cmd: 'cpu' });
     await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-    const idleCpuPerMin = (cpuMs(cpu) / IDLE_SECONDS) * 60;
+    const idleCpuPerMin = ((((await ask<number>({ cmd: 'cpu' })) - cpuBefore) / 1000 / IDLE_SECONDS) * 60);
     const idleListsPerMin = ((await double.ask<DoubleCounts>({ cmd: 'counts' })).lists / IDLE_SECONDS) * 60;
     const roundsPerMin = 60 / settings.resyncInterval;
 
     // one rule changes in AWS: its event, naming the group, arrives on the queue
+    const changed = largeGroupId(1);
     while (sqs.openPolls === 0) await new Promise((r) => setTimeout(r, 10));
-    const group = current.securityGroups.find((g) => g.groupId === changed)!;
-    const edited: SecurityGroup = { ...group, inbound: [...group.inbound, { ipProtocol: 'tcp', fromPort: 9443, toPort: 9443, ipRanges: [{ cidrIp: '10.250.0.0/16' }] }] };
-    current = { ...current, securityGroups: current.securityGroups.map((g) => (g.groupId === changed ? edited : g)) };
     await double.ask({ cmd: 'clear' });
-    const next = syncer.nextRound();
+    await ask({ cmd: 'edit', groupId: changed });
     t = performance.now();
     sqs.send(authorizeEvent(changed));
-    const event = await next;
+    const event = await ask<RoundResult>({ cmd: 'await-round' });
     const eventMs = performance.now() - t;
     const eventWrites = (await double.ask<DoubleCounts>({ cmd: 'counts' })).calicoWrites;
-    await syncer.stop();
+    const memory = await ask<{ maxRssBytes: number }>({ cmd: 'memory' });
+    await ask({ cmd: 'stop' });
+    const peakRss = memory.maxRssBytes;
 
     const relistMedian = median(relistMs);
     const cachedMedian = median(cachedMs);
@@ -157,13 +156,14 @@ export async function run(): Promise<void> {
       ['LIST requests per idle minute', (relistLists * roundsPerMin).toFixed(0), idleListsPerMin.toFixed(0), '0'],
       ['CPU per idle minute (ms)', (median(relistCpu) * roundsPerMin).toFixed(0), idleCpuPerMin.toFixed(0), 'lower'],
       ['one-rule AWS change, queued event to written policy (ms)', '-', `${eventMs.toFixed(0)} (${event.inventoryRead} read, ${event.applied} applied, ${eventWrites} writes)`, `< ${GOALS.eventMs} ms, only what changed`],
-      ['peak RSS of sgbridge (MB)', '-', rssMb.toFixed(0), `< ${GOALS.rssMb}`],
+      ['peak RSS of sgbridge (MB)', '-', `${rssMb.toFixed(0)} (${(loaded.rssBytes / 2 ** 20).toFixed(0)} with its code loaded, before start)`, `< ${GOALS.rssMb}`],
       ['heap held after start (MB)', '-', (heapCached / 2 ** 20).toFixed(0), ''],
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     process.stdout.write(
       [
         `${double.objects} objects (${inventory.securityGroups.length} groups, ${inventory.networkInterfaces.length} ENIs, ${inventory.nodes?.length ?? 0} nodes), ${PODS} pods; ${RUNS} runs; idle window ${IDLE_SECONDS} s at the default ${settings.resyncInterval} s interval`,
+        `load average at the end (1, 5, 15 min): ${loadavg().map((x) => x.toFixed(2)).join(', ')}`,
         `re-list rounds: ${relistMs.map((x) => x.toFixed(0)).join(', ')} ms; cached rounds: ${cachedMs.map((x) => x.toFixed(0)).join(', ')} ms; reconciler start (first list + first round): ${startMs.toFixed(0)} ms`,
         ...rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')),
       ].join('\n') + '\n',
@@ -171,7 +171,8 @@ export async function run(): Promise<void> {
     const ok = speedup >= GOALS.speedup && idleListsPerMin === 0 && eventMs < GOALS.eventMs && event.inventoryRead === 'groups' && rssMb < GOALS.rssMb;
     if (!ok) process.exitCode = 1;
   } finally {
-    clearInterval(rss);
+    reconciler?.child.kill();
+    rmSync(dirname(inventoryFile), { recursive: true, force: true });
     const exited = new Promise((r) => double.child.once('exit', r));
     double.child.send({ cmd: 'close' } satisfies DoubleRequest);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);

@@ -1,18 +1,18 @@
 // One sync round's decision, pure (SPEC §3, §4): from the inventory, the cluster's facts and the
 // objects sgbridge finds on the cluster to what it wants there, the writes that get it there, the
 // deletions the safety rules let through or hold, and the pods to relabel. No I/O: the round
-// reads, hands the facts in, and writes what comes out. Work already done for the same facts
-// (translation, comparisons) is remembered, not redone.
-import { createHash } from 'node:crypto';
-import { objectKey, type CalicoApi, type CalicoObject } from './calico.js';
+// reads, hands the facts in, and writes what comes out. Work already done for the same facts is
+// not redone: the translation of what did not change comes from the memory the previous plan
+// handed back (PlanMemory), and comparisons and pods' answers are remembered per object.
+import { CALICO_API_VERSION, objectKey, type CalicoApi, type CalicoObject } from './calico.js';
 import { diff, type ActualObject, type Plan } from './diff.js';
 import type { ClusterNode, Inventory } from './inventory.js';
 import type { MembershipPolicy } from './membership/index.js';
-import { relabelFor, type NamespaceAnnotationsLookup, type PodFacts, type Relabel } from './relabel.js';
+import { planRelabels, relabelFor, type NamespaceAnnotationsLookup, type PodFacts, type Relabel } from './relabel.js';
 import { judgeRound, type HoldState, type Verdict } from './safety.js';
 import type { Settings } from './settings.js';
 import { companionFor } from './translate/companions.js';
-import { toApi, translate } from './translate/index.js';
+import { toApi, translate, translateReusing, type TranslationMemory } from './translate/index.js';
 
 /** What the round read of the cluster besides sgbridge's own objects. */
 export interface ClusterFacts {
@@ -33,6 +33,8 @@ export interface PlanInput {
   membership: MembershipPolicy;
   /** Held deletions carried from the previous round. */
   hold: HoldState;
+  /** What the previous plan handed back (none: everything is translated afresh). */
+  memory?: PlanMemory;
 }
 
 export interface RoundPlan {
@@ -41,6 +43,8 @@ export interface RoundPlan {
   /** The safety verdict: which deletions go through, which are held, and the hold to carry on. */
   verdict: Extract<Verdict, { action: 'write' }>;
   relabels: Relabel[];
+  /** For the next plan's input: what this one translated, to be reused where its inputs are the same. */
+  memory: PlanMemory;
 }
 
 type DesiredInputs = { inventory: Inventory; nodes: readonly ClusterNode[]; networkPolicies: readonly unknown[] };
@@ -51,26 +55,65 @@ export function desiredObjects(inputs: DesiredInputs, settings: Settings, api: C
   return toApi([...translation.objects, ...companions], api);
 }
 
+/** What a plan leaves for the next: its desired objects, the facts they came from, and the translation's memory. */
+export interface PlanMemory {
+  readonly inputs: DesiredInputs;
+  readonly settings: Settings;
+  readonly api: CalicoApi;
+  readonly objects: CalicoObject[];
+  readonly translation: TranslationMemory;
+  /** Each NetworkPolicy's companion (in the API's form), by the NetworkPolicy object. */
+  readonly companions: ReadonlyMap<unknown, CalicoObject | undefined>;
+  /** Each translated object in the API's form, when that form is a copy (projectcalico.org/v3). */
+  readonly converted: ReadonlyMap<CalicoObject, CalicoObject>;
+}
+
+const sameItems = (a: readonly unknown[], b: readonly unknown[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
 /**
- * desiredObjects, reused while its facts are the same (a digest of them): a round the cluster
- * triggered, or a poll that found AWS unchanged, then neither translates again nor (through the
- * diff's memory) compares again. The objects are never mutated, so sharing them is safe.
+ * desiredObjects, from the previous plan's memory: the same objects when every fact is the same
+ * (a round the cluster triggered), else the translation reusing what it can, so that one group's
+ * change translates one group and the diff (which remembers its comparisons per object) compares
+ * only what was made afresh. The objects are never mutated, so sharing them is safe.
  */
-let lastDesired: { digest: string; objects: CalicoObject[] } | undefined;
-function desiredReused(inputs: DesiredInputs, settings: Settings, api: CalicoApi): CalicoObject[] {
-  const digest = createHash('sha1').update(JSON.stringify([api, settings, inputs.inventory, inputs.nodes, inputs.networkPolicies])).digest('hex');
-  if (lastDesired?.digest !== digest) lastDesired = { digest, objects: desiredObjects(inputs, settings, api) };
-  return lastDesired.objects;
+function desiredFrom(inputs: DesiredInputs, settings: Settings, api: CalicoApi, last: PlanMemory | undefined): PlanMemory {
+  if (last && last.settings === settings && last.api === api && last.inputs.inventory === inputs.inventory && sameItems(last.inputs.nodes, inputs.nodes) && sameItems(last.inputs.networkPolicies, inputs.networkPolicies)) {
+    return last.inputs === inputs ? last : { ...last, inputs };
+  }
+  const reuse = last?.settings === settings && last.api === api ? last : undefined;
+  const { translation, memory } = translateReusing(inputs.inventory, { nodes: inputs.nodes }, settings, reuse?.translation);
+  const apiVersion = CALICO_API_VERSION[api];
+  const converted = new Map<CalicoObject, CalicoObject>();
+  const objects = translation.objects.map((o) => {
+    if (o.apiVersion === apiVersion) return o;
+    const wire = reuse?.converted.get(o) ?? toApi([o], api)[0]!;
+    converted.set(o, wire);
+    return wire;
+  });
+  const companions = new Map<unknown, CalicoObject | undefined>();
+  for (const np of inputs.networkPolicies) {
+    let companion = reuse?.companions.get(np);
+    if (!reuse?.companions.has(np)) {
+      const made = companionFor(np);
+      companion = made && toApi([made], api)[0];
+    }
+    companions.set(np, companion);
+    if (companion) objects.push(companion);
+  }
+  return { inputs, settings, api, objects, translation: memory, companions, converted };
 }
 
 /**
  * planRelabels, remembering each pod's answer for the facts it was computed from (the cached pod,
  * its namespace's annotations and the membership policy, all replaced, never mutated, when they
  * change): an unchanged round derives no pod's membership again. A pod with hundreds of groups
- * makes that derivation the costliest part of a round.
+ * makes that derivation the costliest part of a round. SecurityGroupPolicies and ServiceAccount
+ * labels are read live through the policy, which stays the same object while they change, so with
+ * them an answer is never remembered.
  */
 const relabelMemory = new WeakMap<PodFacts, { policy: MembershipPolicy; annotations: Record<string, string> | undefined; relabel: Relabel | undefined }>();
 function relabelsRemembered(pods: Iterable<PodFacts>, namespaceAnnotations: NamespaceAnnotationsLookup, policy: MembershipPolicy): Relabel[] {
+  if (policy.securityGroupPolicies) return planRelabels(pods, namespaceAnnotations, policy);
   const out: Relabel[] = [];
   for (const pod of pods) {
     const annotations = namespaceAnnotations(pod.namespace);
@@ -85,10 +128,11 @@ function relabelsRemembered(pods: Iterable<PodFacts>, namespaceAnnotations: Name
 }
 
 export function planRound(input: PlanInput): RoundPlan {
-  const desired = desiredReused({ inventory: input.inventory, nodes: input.cluster.nodes, networkPolicies: input.cluster.networkPolicies }, input.settings, input.api);
+  const memory = desiredFrom({ inventory: input.inventory, nodes: input.cluster.nodes, networkPolicies: input.cluster.networkPolicies }, input.settings, input.api, input.memory);
+  const desired = memory.objects;
   const plan = diff(desired, input.actual);
   const verdict = judgeRound({ readFailures: [], deleteKeys: plan.deletes.map(objectKey), managedCount: input.actual.length, settings: input.settings, state: input.hold }) as RoundPlan['verdict'];
-  return { desired, diff: plan, verdict, relabels: relabelsRemembered(input.cluster.pods, input.cluster.namespaceAnnotations, input.membership) };
+  return { desired, diff: plan, verdict, relabels: relabelsRemembered(input.cluster.pods, input.cluster.namespaceAnnotations, input.membership), memory };
 }
 
 /** The deletions of a plan the verdict lets through. */

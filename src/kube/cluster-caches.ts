@@ -3,7 +3,7 @@
 // NetworkPolicies carrying match-security-groups, Pods (identity, membership labels, the
 // annotation), sgbridge's own Calico objects (by its managed-by label) and every Calico Tier (name
 // and order, for the validating webhook).
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { CALICO_API_VERSION, CALICO_PLURALS, calicoCollectionPath, type CalicoApi, type CalicoKind } from '../core/calico.js';
 import type { ActualObject } from '../core/diff.js';
 import type { ClusterNode } from '../core/inventory.js';
@@ -12,21 +12,18 @@ import type { PodFacts } from '../core/relabel.js';
 import { MANAGED_KINDS, MANAGED_SELECTOR } from './calico-store.js';
 import { podFactsWithLabelsOf } from './security-group-policy-caches.js';
 import { actualObjectOf, clusterNodeOf, isAnnotatedForGroups, namespaceAnnotationsOf, podFactsOf, wireNetworkPolicy, type NamespaceAnnotations } from './facts.js';
-import { type CacheOptions, type CacheSpec, type ListPage, WatchCache } from './watch-cache.js';
+import { rawLister } from './raw-list.js';
+import { type CacheOptions, type CacheSpec, WatchCache } from './watch-cache.js';
 
 export type { PodFacts } from '../core/relabel.js';
 export { namespaceAnnotationsOf, podFactsOf, type NamespaceAnnotations } from './facts.js';
 
-const paged = (p: { limit: number; continue?: string }) => ({ limit: p.limit, ...(p.continue ? { _continue: p.continue } : {}) });
-
 export function nodeCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<ClusterNode> {
-  const core = kc.makeApiClient(CoreV1Api);
-  return new WatchCache(kc, { name: 'nodes', path: '/api/v1/nodes', list: async (p) => (await core.listNode(paged(p))) as ListPage, keep: (o) => clusterNodeOf(o as never) }, opts);
+  return new WatchCache(kc, { name: 'nodes', path: '/api/v1/nodes', list: rawLister(kc, '/api/v1/nodes'), keep: (o) => clusterNodeOf(o as never) }, opts);
 }
 
 export function namespaceCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<NamespaceAnnotations> {
-  const core = kc.makeApiClient(CoreV1Api);
-  return new WatchCache(kc, { name: 'namespaces', path: '/api/v1/namespaces', list: async (p) => (await core.listNamespace(paged(p))) as ListPage, keep: namespaceAnnotationsOf }, opts);
+  return new WatchCache(kc, { name: 'namespaces', path: '/api/v1/namespaces', list: rawLister(kc, '/api/v1/namespaces'), keep: namespaceAnnotationsOf }, opts);
 }
 
 /**
@@ -53,7 +50,6 @@ export function labelSetInterner(capacity = 64): (labels: Record<string, string>
  * them); those sets differ from pod to pod, so only membership-only sets are shared.
  */
 export function podCache(kc: KubeConfig, opts?: CacheOptions, allLabels = false): WatchCache<PodFacts> {
-  const core = kc.makeApiClient(CoreV1Api);
   const intern = labelSetInterner();
   const keep = allLabels
     ? podFactsWithLabelsOf
@@ -61,18 +57,18 @@ export function podCache(kc: KubeConfig, opts?: CacheOptions, allLabels = false)
         const facts = podFactsOf(o);
         return facts.labels ? { ...facts, labels: intern(facts.labels) } : facts;
       };
-  return new WatchCache(kc, { name: 'pods', path: '/api/v1/pods', list: async (p) => (await core.listPodForAllNamespaces(paged(p))) as ListPage, keep }, opts);
+  return new WatchCache(kc, { name: 'pods', path: '/api/v1/pods', list: rawLister(kc, '/api/v1/pods'), keep }, opts);
 }
 
 /** NetworkPolicies with match-security-groups: "true", in their wire form (the companion input). */
 export function networkPolicyCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<unknown> {
-  const net = kc.makeApiClient(NetworkingV1Api);
+  const path = '/apis/networking.k8s.io/v1/networkpolicies';
   return new WatchCache(
     kc,
     {
       name: 'networkpolicies',
-      path: '/apis/networking.k8s.io/v1/networkpolicies',
-      list: async (p) => (await net.listNetworkPolicyForAllNamespaces(paged(p))) as ListPage,
+      path,
+      list: rawLister(kc, path),
       keep: (o) => (isAnnotatedForGroups(o as never) ? wireNetworkPolicy(o as never) : undefined),
     },
     opts,
@@ -80,14 +76,13 @@ export function networkPolicyCache(kc: KubeConfig, opts?: CacheOptions): WatchCa
 }
 
 export function managedObjectCache(kc: KubeConfig, api: CalicoApi, kind: CalicoKind, opts?: CacheOptions): WatchCache<ActualObject> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
   const apiVersion = CALICO_API_VERSION[api];
-  const [group, version] = apiVersion.split('/') as [string, string];
+  const path = calicoCollectionPath(api, kind);
   const spec: CacheSpec<ActualObject> = {
     name: CALICO_PLURALS[kind],
-    path: calicoCollectionPath(api, kind),
+    path,
     labelSelector: MANAGED_SELECTOR,
-    list: async (p) => (await custom.listClusterCustomObject({ group, version, plural: CALICO_PLURALS[kind], labelSelector: MANAGED_SELECTOR, ...paged(p) })) as ListPage,
+    list: rawLister(kc, path, { labelSelector: MANAGED_SELECTOR }),
     keep: actualObjectOf(apiVersion, kind),
   };
   return new WatchCache(kc, spec, opts);
@@ -95,13 +90,12 @@ export function managedObjectCache(kc: KubeConfig, api: CalicoApi, kind: CalicoK
 
 /** Every Tier of the cluster, sgbridge's or not, as name and order: where a policy's tier decides (protection rule 3). */
 export function tierCache(kc: KubeConfig, api: CalicoApi, opts?: CacheOptions): WatchCache<TierObject> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const [group, version] = CALICO_API_VERSION[api].split('/') as [string, string];
+  const path = calicoCollectionPath(api, 'Tier');
   const keep = (o: Record<string, unknown>): TierObject => {
     const { metadata, spec } = o as { metadata?: { name?: unknown }; spec?: { order?: unknown } };
     return { metadata: { name: metadata?.name }, spec: { order: spec?.order } };
   };
-  return new WatchCache(kc, { name: 'all-tiers', path: calicoCollectionPath(api, 'Tier'), list: async (p) => (await custom.listClusterCustomObject({ group, version, plural: CALICO_PLURALS.Tier, ...paged(p) })) as ListPage, keep }, opts);
+  return new WatchCache(kc, { name: 'all-tiers', path, list: rawLister(kc, path), keep }, opts);
 }
 
 /** Every cache a sync round reads. */

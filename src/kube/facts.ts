@@ -81,12 +81,39 @@ function ownedKeys(fieldsV1: Record<string, unknown> | undefined): Record<string
   return { 'f:spec': keysOnly(f['f:spec']), 'f:metadata': { 'f:labels': keysOnly(f['f:metadata']?.['f:labels']) } };
 }
 
+type ManagedFields = NonNullable<ActualObject['metadata']['managedFields']>;
+
+/**
+ * What sgbridge's managedFields entries say, shared by every object with the same entries: the
+ * thousands of objects of one kind were applied with the same fields, so they hold one frozen
+ * copy rather than one each. Bounded like the pods' label sets.
+ */
+function ownedEntriesInterner(capacity = 256): (entries: ManagedFields) => ManagedFields {
+  const known = new Map<string, ManagedFields>();
+  return (entries) => {
+    const key = JSON.stringify(entries);
+    const hit = known.get(key);
+    if (hit) return hit;
+    if (known.size >= capacity) known.delete(known.keys().next().value!);
+    const frozen = deepFreeze(entries);
+    known.set(key, frozen);
+    return frozen;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}
+
 export function actualObjectOf(apiVersion: string, kind: CalicoKind): (obj: Record<string, unknown>) => ActualObject {
+  const intern = ownedEntriesInterner();
   return (obj) => {
     const { metadata: m = {}, spec } = obj as Loose;
     // of sgbridge's own managedFields entry the diff reads only which top-level spec fields and
     // which labels it set: the rest mirrors the whole spec and would double what the cache holds
-    const own = m.managedFields?.filter((f) => f.manager === MANAGED_BY_VALUE && f.operation === 'Apply').map((f) => ({ manager: f.manager, operation: f.operation, fieldsV1: ownedKeys(f.fieldsV1) }));
+    const entries = m.managedFields?.filter((f) => f.manager === MANAGED_BY_VALUE && f.operation === 'Apply').map((f) => ({ manager: f.manager, operation: f.operation, fieldsV1: ownedKeys(f.fieldsV1) }));
+    const own = entries?.length ? intern(entries) : undefined;
     return {
       apiVersion,
       kind,

@@ -2,7 +2,7 @@
 // policies of every namespace (name and spec as stored, so that a resync that changes nothing is
 // no change), compiled and indexed per namespace when one of its policies changes, and every
 // ServiceAccount's labels. The webhooks ask these, never the API.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { PodFacts } from '../core/relabel.js';
 import {
   compilePolicy,
@@ -17,9 +17,9 @@ import {
   type PolicyScope,
 } from '../core/security-group-policy/index.js';
 import { podFactsOf } from './facts.js';
-import { type CacheChange, type CacheOptions, type ListPage, WatchCache } from './watch-cache.js';
+import { rawLister } from './raw-list.js';
+import { type CacheChange, type CacheOptions, WatchCache } from './watch-cache.js';
 
-const paged = (p: { limit: number; continue?: string }) => ({ limit: p.limit, ...(p.continue ? { _continue: p.continue } : {}) });
 
 /** What the policy cache keeps: what compilePolicy reads. */
 export interface StoredPolicy {
@@ -33,13 +33,13 @@ export function storedPolicyOf(o: Record<string, unknown>): StoredPolicy {
 }
 
 export function securityGroupPolicyCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<StoredPolicy> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
+  const path = `/apis/${SGP_GROUP}/${SGP_VERSION}/${SGP_RESOURCE}`;
   return new WatchCache(
     kc,
     {
       name: SGP_RESOURCE,
-      path: `/apis/${SGP_GROUP}/${SGP_VERSION}/${SGP_RESOURCE}`,
-      list: async (p) => (await custom.listClusterCustomObject({ group: SGP_GROUP, version: SGP_VERSION, plural: SGP_RESOURCE, ...paged(p) })) as ListPage,
+      path,
+      list: rawLister(kc, path),
       keep: storedPolicyOf,
     },
     opts,
@@ -47,13 +47,12 @@ export function securityGroupPolicyCache(kc: KubeConfig, opts?: CacheOptions): W
 }
 
 export function serviceAccountCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<Labels> {
-  const core = kc.makeApiClient(CoreV1Api);
   return new WatchCache(
     kc,
     {
       name: 'serviceaccounts',
       path: '/api/v1/serviceaccounts',
-      list: async (p) => (await core.listServiceAccountForAllNamespaces(paged(p))) as ListPage,
+      list: rawLister(kc, '/api/v1/serviceaccounts'),
       keep: (o) => ({ ...((o as { metadata?: { labels?: Labels } }).metadata?.labels ?? {}) }),
     },
     opts,

@@ -22,7 +22,7 @@ export interface CacheSpec<T> {
   /** API path of the collection, e.g. /api/v1/nodes. */
   path: string;
   labelSelector?: string;
-  /** One page of the collection (typed client-node call). */
+  /** One page of the collection, as the API's JSON (raw-list.ts). */
   list: (page: { limit: number; continue?: string }) => Promise<ListPage>;
   /** What to keep of an object; undefined leaves it out (e.g. a NetworkPolicy without the annotation). */
   keep: (obj: Record<string, unknown>) => T | undefined;
@@ -172,8 +172,7 @@ export class WatchCache<T> {
     for (const fn of this.listeners) fn(change);
   }
 
-  private upsert(key: string, obj: Record<string, unknown>): void {
-    const kept = this.spec.keep(obj);
+  private upsert(key: string, kept: T | undefined): void {
     const previous = this.items.get(key);
     if (kept === undefined) {
       if (previous !== undefined) this.remove(key);
@@ -210,21 +209,25 @@ export class WatchCache<T> {
     this.retryTimer.unref();
   }
 
-  /** The whole collection; what the cache held and the list lacks was deleted meanwhile. */
+  /**
+   * The whole collection; what the cache held and the list lacks was deleted meanwhile. Each page
+   * is reduced to what keep() takes of its items as it arrives, so the whole objects of one page
+   * at most are held at a time, however large the collection.
+   */
   private async listAll(gen: number): Promise<boolean> {
-    const seen = new Map<string, Record<string, unknown>>();
+    const seen = new Map<string, T | undefined>();
     let token: string | undefined;
     let rv: string | undefined;
     do {
       this.lists++;
-      const page = await this.spec.list({ limit: this.opts.pageSize ?? PAGE_SIZE, ...(token ? { continue: token } : {}) });
+      // the page is reduced in a call of its own: no local holds it while the next one is awaited
+      const meta = this.keepPage(await this.spec.list({ limit: this.opts.pageSize ?? PAGE_SIZE, ...(token ? { continue: token } : {}) }), seen);
       if (gen !== this.generation) return false;
-      for (const item of page.items ?? []) seen.set(keyOf(item as never), item as Record<string, unknown>);
-      token = page.metadata?.continue || page.metadata?._continue || undefined;
-      rv = page.metadata?.resourceVersion;
+      token = meta?.continue || meta?._continue || undefined;
+      rv = meta?.resourceVersion;
     } while (token);
     for (const key of [...this.items.keys()]) if (!seen.has(key)) this.remove(key);
-    for (const [key, obj] of seen) this.upsert(key, obj);
+    for (const [key, kept] of seen) this.upsert(key, kept);
     this.resourceVersion = rv;
     this.problem = undefined;
     this.failuresInARow = 0;
@@ -234,6 +237,11 @@ export class WatchCache<T> {
       this.firstAttempt.resolve();
     }
     return true;
+  }
+
+  private keepPage(page: ListPage, into: Map<string, T | undefined>): ListPage['metadata'] {
+    for (const item of page.items ?? []) into.set(keyOf(item as never), this.spec.keep(item as Record<string, unknown>));
+    return page.metadata;
   }
 
   private async open(): Promise<void> {
@@ -284,7 +292,7 @@ export class WatchCache<T> {
     if (type === 'BOOKMARK') return;
     const key = keyOf(obj as never);
     if (type === 'DELETED') this.remove(key);
-    else this.upsert(key, obj);
+    else this.upsert(key, this.spec.keep(obj));
   }
 
   private onDone(gen: number, err: unknown): void {

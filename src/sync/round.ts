@@ -7,7 +7,7 @@ import { objectKey, type CalicoApi } from '../core/calico.js';
 import type { ActualObject } from '../core/diff.js';
 import type { ClusterNode, Inventory } from '../core/inventory.js';
 import type { MembershipPolicySource } from '../core/membership-policy.js';
-import { allowedDeletes, planRound, type ClusterFacts, type RoundPlan } from '../core/reconcile.js';
+import { allowedDeletes, planRound, type ClusterFacts, type PlanMemory, type RoundPlan } from '../core/reconcile.js';
 import type { Relabel } from '../core/relabel.js';
 import { judgeRound, type HoldState } from '../core/safety.js';
 import type { Settings } from '../core/settings.js';
@@ -49,6 +49,8 @@ export interface RoundContext {
   events?: EventRecorder;
   /** Held deletions carried from round to round. */
   hold: HoldState;
+  /** The last plan's memory, handed to the next plan (what did not change is not translated again). */
+  memory?: PlanMemory;
   concurrency?: number;
   /** Called with every inventory a round read (serve hands it to the webhooks). */
   onInventory?: (inventory: Inventory) => void;
@@ -238,8 +240,9 @@ export async function runRound(ctx: RoundContext, want: RoundRequest = { awsFull
   ctx.onInventory?.(reads.inventory);
   // the same facts the webhooks' policy is built from: this inventory and the cluster's Nodes
   ctx.membership.update({ inventory: reads.inventory, clusterNodes: reads.cluster.nodes });
-  const plan = planRound({ inventory: reads.inventory, cluster: reads.cluster, actual: reads.actual, settings: ctx.settings, api: ctx.calicoApi, membership: ctx.membership.current, hold: ctx.hold });
+  const plan = planRound({ inventory: reads.inventory, cluster: reads.cluster, actual: reads.actual, settings: ctx.settings, api: ctx.calicoApi, membership: ctx.membership.current, hold: ctx.hold, ...(ctx.memory ? { memory: ctx.memory } : {}) });
   ctx.hold = plan.verdict.state;
+  ctx.memory = plan.memory;
   const written = await writePlan(ctx, plan);
   return recordRound(ctx, started, plan, written, reads.how);
 }

@@ -149,7 +149,7 @@ function membershipFor(deps: SyncerDeps, inventory: InventorySource): Membership
 }
 
 /**
- * Rounds without leader election that share their state (held deletions) from call to call. Each
+ * Rounds without leader election that share their state (held deletions, the plan's memory) from call to call. Each
  * call lists the cluster afresh (its caches live for that call only): `sync --once`, and today's
  * re-list round in the benchmark.
  */
@@ -160,14 +160,17 @@ export function roundRunner(deps: SyncerDeps): () => Promise<RoundResult> {
   const membership = membershipFor(deps, inventory);
   let api: CalicoApi | undefined;
   let hold = NO_HOLD;
+  let memory: RoundContext['memory'];
   return async () => {
     api ??= deps.calicoApi ?? (await detectCalicoApi(deps.kubeConfig, deps.log));
     const parts = await makeParts({ ...deps, shared: {} }, api, metrics, inventory, membership, events);
     try {
       await cachesSettled(parts.caches, deps.cacheWaitMs ?? 30_000);
       parts.ctx.hold = hold;
+      if (memory) parts.ctx.memory = memory;
       const result = await runRound(parts.ctx);
       hold = parts.ctx.hold;
+      memory = parts.ctx.memory;
       return result;
     } finally {
       for (const c of parts.owned) c.stop();

@@ -60,6 +60,8 @@ export class WorkQueue {
   private depthNow = 0;
   private timer: NodeJS.Timeout | undefined;
   private dueAt = Infinity;
+  /** When the pending work is due by its most urgent trigger (Date.now() ms): work arriving during a run waits no longer than it asked to. */
+  private pendingDueAt = Infinity;
   private awsTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private active = false;
@@ -93,6 +95,7 @@ export class WorkQueue {
     this.timer = this.awsTimer = undefined;
     this.dueAt = Infinity;
     this.pending = emptyWork();
+    this.pendingDueAt = Infinity;
     this.setDepth(0);
     await this.running;
   }
@@ -100,6 +103,7 @@ export class WorkQueue {
   add(trigger: Trigger, delayMs = this.opts.debounceMs ?? 500): void {
     if (!this.active) return;
     fold(this.pending, trigger);
+    this.pendingDueAt = Math.min(this.pendingDueAt, Date.now() + delayMs);
     this.setDepth(this.depthNow + 1);
     if (!this.running) this.schedule(delayMs);
   }
@@ -125,6 +129,7 @@ export class WorkQueue {
     if (!this.active || this.running || this.depthNow === 0) return;
     const work = this.pending;
     this.pending = emptyWork();
+    this.pendingDueAt = Infinity;
     this.setDepth(0);
     let done!: () => void;
     this.running = new Promise<void>((r) => (done = r));
@@ -139,7 +144,7 @@ export class WorkQueue {
     done();
     if (!this.active) return;
     if (outcome.requeue) this.add(outcome.requeue.trigger, outcome.requeue.afterMs);
-    else if (this.depthNow > 0) this.schedule(this.opts.debounceMs ?? 500);
+    else if (this.depthNow > 0) this.schedule(Math.max(0, this.pendingDueAt - Date.now()));
   }
 
   /** The AWS timer: due one interval after each full read, the interval stretched while EC2 throttles. */

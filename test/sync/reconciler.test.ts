@@ -54,6 +54,23 @@ describe('the syncer as a reconciler', () => {
     expect(await total(registry, 'sgbridge_sync_cache_objects')).toBeGreaterThan(0);
   });
 
+  it('makes no LIST requests across several watch expiries: each watch resumes from its resourceVersion', async () => {
+    await api.close();
+    api = await clusterDouble({ bookmarkIntervalMs: 200 });
+    const { registry } = await started({ intervalMs: 400, watch: { ...FAST.watch, timeoutSeconds: 1 } });
+    await until(() => api.openWatches() >= 9);
+    api.clearRequests();
+    const restarts = await total(registry, 'sgbridge_sync_watch_restarts_total');
+    await quiet(3_600); // three expiries of every watch, bookmarks and resync rounds between them
+    const watchesByPath = new Map<string, number>();
+    for (const r of api.requests) if (r.method === 'GET' && r.query.watch === 'true') watchesByPath.set(r.path, (watchesByPath.get(r.path) ?? 0) + 1);
+    expect(watchesByPath.size).toBeGreaterThanOrEqual(9);
+    expect(Math.min(...watchesByPath.values())).toBeGreaterThanOrEqual(3);
+    expect(await total(registry, 'sgbridge_sync_watch_restarts_total', { reason: 'ended' })).toBeGreaterThanOrEqual(restarts + 27);
+    expect(lists()).toEqual([]);
+    expect(syncWrites(api)).toEqual([]);
+  });
+
   it('starts no round for the echo of the first round, one soon after drift', async () => {
     const { registry } = await started();
     await quiet(400);

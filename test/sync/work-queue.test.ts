@@ -11,10 +11,10 @@ afterEach(async () => {
   queue = undefined;
 });
 
-function recording(outcome: (w: Work, i: number) => RunOutcome | Promise<RunOutcome> = () => ({}), intervalMs = 60_000) {
+function recording(outcome: (w: Work, i: number) => RunOutcome | Promise<RunOutcome> = () => ({}), intervalMs = 60_000, debounceMs = 20) {
   const runs: Work[] = [];
   const intervals: number[] = [];
-  queue = new WorkQueue({ intervalMs, debounceMs: 20, run: async (w) => (runs.push(w), outcome(w, runs.length - 1)), onInterval: (ms) => intervals.push(ms) });
+  queue = new WorkQueue({ intervalMs, debounceMs, run: async (w) => (runs.push(w), outcome(w, runs.length - 1)), onInterval: (ms) => intervals.push(ms) });
   return { runs, intervals, q: queue };
 }
 
@@ -55,6 +55,23 @@ describe('WorkQueue', () => {
     expect(runs[1]).toMatchObject({ round: false, awsFull: false });
     expect(runs[2]).toMatchObject({ round: false, allPods: true });
     expect([...runs[2]!.pods]).toEqual(['ns/b']);
+  });
+
+  it('work that arrives while a run is going waits, once it is over, only as long as its most urgent trigger asked', async () => {
+    let release!: () => void;
+    const { runs, q } = recording((_w, i) => (i === 1 ? new Promise<RunOutcome>((r) => (release = () => r({}))) : {}), 60_000, 2_000);
+    q.start();
+    await until(() => runs.length === 1);
+    q.add({ kind: 'cluster', what: 'nodes' }, 0);
+    await until(() => runs.length === 2);
+    q.add({ kind: 'cluster', what: 'nodes' });
+    q.add({ kind: 'aws', securityGroupIds: ['sg-0000000000000000a'] }, 0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    release();
+    const released = Date.now();
+    await until(() => runs.length === 3);
+    expect(Date.now() - released).toBeLessThan(500);
+    expect(runs[2]).toMatchObject({ triggers: { cluster: 1, aws: 1 } });
   });
 
   it('an AWS event that names no group, or says full, reads everything', async () => {

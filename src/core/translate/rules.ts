@@ -135,7 +135,7 @@ function resolvePeers(perm: IpPermission, owner: SecurityGroup, direction: Skipp
   for (const r of perm.ipRanges ?? []) addCidr(r.cidrIp, 'IpRanges');
   for (const r of perm.ipv6Ranges ?? []) addCidr(r.cidrIpv6, 'Ipv6Ranges');
   for (const ref of perm.prefixListIds ?? []) {
-    const list = ctx.prefixLists.get(ref.prefixListId);
+    const list = ctx.prefixList(ref.prefixListId);
     if (!list) {
       skip(ref.prefixListId, 'missing-prefix-list', `prefix list ${ref.prefixListId} is not in the inventory`);
       continue;
@@ -145,7 +145,7 @@ function resolvePeers(perm: IpPermission, owner: SecurityGroup, direction: Skipp
   const groups: ResolvedPeers['groups'] = [];
   for (const pair of perm.userIdGroupPairs ?? []) {
     const id = pair.groupId;
-    const target = ctx.groups.get(id);
+    const target = ctx.peerGroup(id);
     const vpc = pair.vpcId ?? target?.vpcId;
     if (vpc !== undefined && vpc !== ctx.vpcId) {
       skip(id, 'other-vpc', `group ${id} is in ${vpc}, not in ${ctx.vpcId}`);
