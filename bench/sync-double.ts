@@ -7,6 +7,7 @@ import { membershipPolicyFrom } from '../src/core/membership-policy.js';
 import { desiredObjects } from '../src/sync/round.js';
 import { startApiServerDouble } from '../test/support/apiserver-double.js';
 import { largeInventory } from '../test/support/large-inventory.js';
+import { syncScale } from './sync-scale.js';
 
 export type DoubleRequest = { cmd: 'clear' } | { cmd: 'counts' } | { cmd: 'close' };
 export interface DoubleCounts {
@@ -20,7 +21,7 @@ export interface DoubleCounts {
 
 const PODS = Number(process.argv[2] ?? 5_000);
 const NAMESPACES = 50;
-const inventory = largeInventory();
+const inventory = largeInventory(syncScale().inventory);
 const settings = defaultSettings();
 const api = await startApiServerDouble();
 for (const n of inventory.nodes ?? []) {

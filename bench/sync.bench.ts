@@ -27,12 +27,14 @@ import { startSqsJsonDouble } from '../test/aws/sqs-json-double.js';
 import { AWS_EVENT_SAMPLES } from '../test/support/fixtures.js';
 import { largeGroupId, largeInventory } from '../test/support/large-inventory.js';
 import { median } from './median.js';
+import { syncScale } from './sync-scale.js';
 import type { DoubleCounts, DoubleRequest } from './sync-double.js';
 import type { Started, SyncReconcilerRequest } from './sync-reconciler.js';
 
 const RUNS = Number(process.env.SGBRIDGE_BENCH_RUNS ?? 3);
 const IDLE_SECONDS = Number(process.env.SGBRIDGE_BENCH_IDLE_SECONDS ?? 30);
-const PODS = 5_000;
+const SCALE = syncScale();
+const PODS = SCALE.pods;
 const GOALS = { speedup: 10, eventMs: 1_000, rssMb: 512 };
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -81,7 +83,7 @@ async function startReconciler(): Promise<{ child: ChildProcess; ask: <T>(m: Syn
 }
 
 export async function run(): Promise<void> {
-  const inventory = largeInventory();
+  const inventory = largeInventory(SCALE.inventory);
   const inventoryFile = join(mkdtempSync(join(tmpdir(), 'sgbridge-sync-bench-')), 'inventory.json');
   writeFileSync(inventoryFile, JSON.stringify(inventory));
   const sqs = await startSqsJsonDouble();
