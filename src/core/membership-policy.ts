@@ -8,6 +8,7 @@ import { knownGroupIds, type ClusterNode, type Inventory } from './inventory.js'
 import { withDefaults, type MembershipPolicy } from './membership/index.js';
 import type { PolicyMembershipSource } from './security-group-policy/index.js';
 import type { Settings } from './settings.js';
+import { sameItems } from './same-items.js';
 
 /** What a membership policy is built from. */
 export interface MembershipFacts {
@@ -58,7 +59,6 @@ export function membershipPolicyFrom(settings: Settings, inventory: Inventory, n
   return membershipPolicyOf(settings, { inventory, clusterNodes: nodes });
 }
 
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
 
 /** Whether two policies decide every pod alike. */
@@ -68,7 +68,7 @@ export function samePolicy(a: MembershipPolicy, b: MembershipPolicy): boolean {
     a.strict === b.strict &&
     a.namespaceDefault === b.namespaceDefault &&
     a.securityGroupPolicies === b.securityGroupPolicies &&
-    sameList(a.nodeGroups, b.nodeGroups) &&
+    sameItems(a.nodeGroups, b.nodeGroups) &&
     sameSet(a.forbiddenGroups, b.forbiddenGroups) &&
     sameSet(a.knownGroups, b.knownGroups)
   );

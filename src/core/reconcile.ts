@@ -10,6 +10,7 @@ import type { ClusterNode, Inventory } from './inventory.js';
 import type { MembershipPolicy } from './membership/index.js';
 import { planRelabels, relabelFor, type NamespaceAnnotationsLookup, type PodFacts, type Relabel } from './relabel.js';
 import { judgeRound, type HoldState, type Verdict } from './safety.js';
+import { sameItems } from './same-items.js';
 import type { Settings } from './settings.js';
 import { companionFor } from './translate/companions.js';
 import { toApi, translate, translateReusing, type TranslationMemory } from './translate/index.js';
@@ -67,8 +68,6 @@ export interface PlanMemory {
   /** Each translated object in the API's form, when that form is a copy (projectcalico.org/v3). */
   readonly converted: ReadonlyMap<CalicoObject, CalicoObject>;
 }
-
-const sameItems = (a: readonly unknown[], b: readonly unknown[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 
 /**
  * desiredObjects, from the previous plan's memory: the same objects when every fact is the same

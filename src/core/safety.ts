@@ -4,6 +4,7 @@
 //    deletions back until the same deletions come up for `deleteHoldRounds` rounds in a row, or
 //    an operator sets `allowDeletions`.
 import type { Settings } from './settings.js';
+import { sameItems } from './same-items.js';
 
 export interface HoldState {
   /** The held deletion set (sorted keys) and how many consecutive rounds it has come up. */
@@ -31,7 +32,7 @@ export function judgeRound(input: { readFailures: string[]; deleteKeys: string[]
   if (settings.allowDeletions) {
     return { action: 'write', deleteKeys, heldKeys: [], reason: `deleting ${pct(share)} of sgbridge's objects: allowed by allowDeletions`, state: NO_HOLD };
   }
-  const repeated = sameKeys(state.keys, deleteKeys) ? state.rounds + 1 : 1;
+  const repeated = sameItems(state.keys, deleteKeys) ? state.rounds + 1 : 1;
   if (repeated >= settings.deleteHoldRounds) {
     return { action: 'write', deleteKeys, heldKeys: [], reason: `deleting ${pct(share)} of sgbridge's objects: the same deletions came up ${repeated} rounds in a row`, state: NO_HOLD };
   }
@@ -42,10 +43,6 @@ export function judgeRound(input: { readFailures: string[]; deleteKeys: string[]
     reason: `holding ${deleteKeys.length} deletion(s), ${pct(share)} of ${managedCount} objects (threshold ${pct(settings.deleteThreshold)}): round ${repeated} of ${settings.deleteHoldRounds}; set allowDeletions to let them through now`,
     state: { keys: deleteKeys, rounds: repeated },
   };
-}
-
-function sameKeys(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function pct(x: number): string {

@@ -1,6 +1,7 @@
 // Lookups built once per translation, and what one group's translation reads through them.
 import type { Inventory, PrefixList, SecurityGroup } from '../inventory.js';
 import { cidrVersion } from '../ip.js';
+import { sameItems } from '../same-items.js';
 import type { SkippedPeer } from './result.js';
 
 /** What a rule may know of a peer group: all a group's translation reads of another group. */
@@ -81,11 +82,7 @@ export function sameReads(reads: GroupReads, lookups: InventoryLookups): boolean
   }
   for (const [id, seen] of reads.prefixLists) {
     const l = lookups.prefixLists.get(id);
-    if (seen === undefined ? l !== undefined : l === undefined || !sameStrings(l.cidrs, seen.cidrs)) return false;
+    if (seen === undefined ? l !== undefined : l === undefined || !sameItems(l.cidrs, seen.cidrs)) return false;
   }
   return true;
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
