@@ -12,6 +12,7 @@ import type { PodFacts } from '../core/relabel.js';
 import { MANAGED_KINDS, MANAGED_SELECTOR } from './calico-store.js';
 import { podFactsWithLabelsOf } from './security-group-policy-caches.js';
 import { actualObjectOf, clusterNodeOf, isAnnotatedForGroups, namespaceAnnotationsOf, podFactsOf, wireNetworkPolicy, type NamespaceAnnotations } from './facts.js';
+import { frozenInterner } from './frozen-interner.js';
 import { rawLister } from './raw-list.js';
 import { type CacheOptions, type CacheSpec, WatchCache } from './watch-cache.js';
 
@@ -27,30 +28,13 @@ export function namespaceCache(kc: KubeConfig, opts?: CacheOptions): WatchCache<
 }
 
 /**
- * Pods mostly carry one of a few sets of membership labels (every pod on the same node groups has
- * the same), each of them possibly hundreds of labels long: the cache keeps one frozen copy of each
- * recent set and lets pods share it, so 5,000 pods cost 5,000 small records rather than 5,000
- * copies of the set.
- */
-export function labelSetInterner(capacity = 64): (labels: Record<string, string>) => Record<string, string> {
-  const sets = new Map<string, Record<string, string>>();
-  return (labels) => {
-    const key = JSON.stringify(labels);
-    const known = sets.get(key);
-    if (known) return known;
-    if (sets.size >= capacity) sets.delete(sets.keys().next().value!);
-    const frozen = Object.freeze(labels);
-    sets.set(key, frozen);
-    return frozen;
-  };
-}
-
-/**
  * `allLabels`: keep every label, not only membership labels (SecurityGroupPolicies select on
  * them); those sets differ from pod to pod, so only membership-only sets are shared.
  */
 export function podCache(kc: KubeConfig, opts?: CacheOptions, allLabels = false): WatchCache<PodFacts> {
-  const intern = labelSetInterner();
+  // Pods mostly carry one of a few sets of membership labels (every pod on the same node groups
+  // has the same), each possibly hundreds of labels long: they share one copy of each.
+  const intern = frozenInterner<Record<string, string>>(64);
   const keep = allLabels
     ? podFactsWithLabelsOf
     : (o: Record<string, unknown>): PodFacts => {

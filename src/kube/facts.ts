@@ -6,6 +6,7 @@ import { specDigestOf, type ActualObject } from '../core/diff.js';
 import type { ClusterNode } from '../core/inventory.js';
 import type { PodFacts } from '../core/relabel.js';
 import { isMembershipLabel, MANAGED_BY_VALUE, MATCH_SG_ANNOTATION, NAMESPACE_ALLOWED_ANNOTATION, SG_ANNOTATION } from '../core/vocabulary.js';
+import { frozenInterner } from './frozen-interner.js';
 
 /** aws:///us-east-1a/i-0123456789abcdef0 → i-0123456789abcdef0 */
 export function instanceIdFromProviderId(providerId: string | undefined): string | undefined {
@@ -83,31 +84,10 @@ function ownedKeys(fieldsV1: Record<string, unknown> | undefined): Record<string
 
 type ManagedFields = NonNullable<ActualObject['metadata']['managedFields']>;
 
-/**
- * What sgbridge's managedFields entries say, shared by every object with the same entries: the
- * thousands of objects of one kind were applied with the same fields, so they hold one frozen
- * copy rather than one each. Bounded like the pods' label sets.
- */
-function ownedEntriesInterner(capacity = 256): (entries: ManagedFields) => ManagedFields {
-  const known = new Map<string, ManagedFields>();
-  return (entries) => {
-    const key = JSON.stringify(entries);
-    const hit = known.get(key);
-    if (hit) return hit;
-    if (known.size >= capacity) known.delete(known.keys().next().value!);
-    const frozen = deepFreeze(entries);
-    known.set(key, frozen);
-    return frozen;
-  };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') for (const v of Object.values(value)) deepFreeze(v);
-  return Object.freeze(value);
-}
-
 export function actualObjectOf(apiVersion: string, kind: CalicoKind): (obj: Record<string, unknown>) => ActualObject {
-  const intern = ownedEntriesInterner();
+  // The thousands of objects of one kind were applied with the same fields: they share one copy
+  // of what sgbridge's managedFields entries say.
+  const intern = frozenInterner<ManagedFields>(256);
   return (obj) => {
     const { metadata: m = {}, spec } = obj as Loose;
     // of sgbridge's own managedFields entry the diff reads only which top-level spec fields and
